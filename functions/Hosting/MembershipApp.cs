@@ -1,0 +1,86 @@
+using Membership.Functions.Admin;
+using Membership.Service;
+using Membership.Storage;
+using Microsoft.AspNetCore.Routing.Constraints;
+
+namespace Membership.Functions.Hosting;
+
+/// <summary>Builds the app: what Program runs, and what the tests start on a free port.</summary>
+public static partial class MembershipApp
+{
+    public const int DefaultPort = 8008;
+
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(args);
+        configure?.Invoke(builder);
+
+        // Listen where the Functions host proxies to, else the configured URLs, else the local default.
+        ConfigureListenAddress(builder);
+
+        // Request URLs carry tokens and UserSigs in their query strings: keep the hosting logs that print them quiet.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Routing", LogLevel.Warning);
+
+        // Configuration: Membership:* (DESIGN.md §7).
+        var membership = builder.Configuration.GetSection("Membership");
+        builder.Services.AddSingleton(membership.Get<MembershipOptions>() ?? new MembershipOptions());
+        builder.Services.AddSingleton(membership.GetSection("Storage").Get<StorageOptions>() ?? new StorageOptions());
+        builder.Services.Configure<TencentOptions>(membership.GetSection("Tencent"));
+
+        // Storage, and the membership service over it.
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<StorageMetrics>();
+        builder.Services.AddSingleton<MembershipStore>();
+        builder.Services.AddSingleton<ServerIdentity>();
+        builder.Services.AddSingleton<RoomLocks>();
+        builder.Services.AddSingleton<UserIndex>();
+        builder.Services.AddSingleton<RoomService>();
+        builder.Services.AddSingleton<TokenService>();
+
+        // Route constraints: the slim builder leaves out regex, which the client version segment uses.
+        builder.Services.AddRoutingCore().Configure<RouteOptions>(o => o.SetParameterPolicy<RegexInlineRouteConstraint>("regex"));
+
+        var app = builder.Build();
+
+        // Every failure in the surface's own envelope; CORS for web clients.
+        app.UseMiddleware<SurfaceErrors>();
+        app.UseMiddleware<Cors>();
+
+        // The three surfaces.
+        app.MapClientApi();
+        app.MapFederationApi();
+        app.MapAdminApi();
+        return app;
+    }
+
+    /// <summary>Creates the tables before serving; a storage outage at start-up is logged and requests answer 503 until it ends.</summary>
+    public static async Task PrepareStorageAsync(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        try
+        {
+            await app.Services.GetRequiredService<MembershipStore>().EnsureTablesAsync();
+        }
+        catch (StorageUnavailableException ex)
+        {
+            LogStorageNotReady(app.Logger, ex);
+        }
+    }
+
+    private static void ConfigureListenAddress(WebApplicationBuilder builder)
+    {
+        var functionsPort = builder.Configuration["FUNCTIONS_CUSTOMHANDLER_PORT"];
+        if (!string.IsNullOrEmpty(functionsPort))
+        {
+            builder.WebHost.UseUrls($"http://127.0.0.1:{functionsPort}");
+        }
+        else if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
+        {
+            builder.WebHost.UseUrls($"http://127.0.0.1:{DefaultPort}");
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Tables could not be created at start-up; storage calls will fail until storage answers")]
+    private static partial void LogStorageNotReady(ILogger logger, Exception ex);
+}

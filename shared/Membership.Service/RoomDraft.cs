@@ -1,0 +1,250 @@
+using System.Text.Json.Nodes;
+using Membership.Core.Identifiers;
+using Membership.Core.Rooms;
+using Membership.Core.Rules;
+using Membership.Protocols;
+using Membership.Storage;
+
+namespace Membership.Service;
+
+/// <summary>
+/// One change being prepared: the room as read, plus the events it appends. Every appended event is a signed PDU
+/// chained to the previous one; member rows, counts and the head follow the events, so the commit is derived from
+/// the events and never disagrees with the log.
+/// </summary>
+internal sealed class RoomDraft
+{
+    public const string MemberType = "m.room.member";
+    public const string CreateType = "m.room.create";
+
+    private readonly ServerIdentity _server;
+    private readonly Dictionary<string, MemberRecord> _members;
+    private readonly Dictionary<string, MemberRecord> _changedMembers = new(StringComparer.Ordinal);
+    private readonly List<EventRecord> _events = [];
+    private readonly string _surface;
+    private RoomSnapshot? _snapshot;
+
+    public RoomDraft(ServerIdentity server, RoomHead head, IReadOnlyDictionary<string, MemberRecord> members, string surface)
+    {
+        _server = server;
+        Head = head;
+        _members = new Dictionary<string, MemberRecord>(members, StringComparer.Ordinal);
+        _surface = surface;
+    }
+
+    public RoomHead Head { get; private set; }
+
+    public IReadOnlyList<EventRecord> Events => _events;
+
+    public MemberRecord? MemberOf(string userId) => _members.GetValueOrDefault(userId);
+
+    /// <summary>Adds member rows read after the head (e.g. users who may authorise a restricted join).</summary>
+    public void AddKnownMembers(IEnumerable<MemberRecord> members)
+    {
+        foreach (var member in members)
+        {
+            _members.TryAdd(member.UserId, member);
+        }
+
+        _snapshot = null;
+    }
+
+    public RoomSnapshot Snapshot()
+    {
+        if (_snapshot is not null)
+        {
+            return _snapshot;
+        }
+
+        var joinRules = ParseObject(Head.JoinRulesContent);
+        var rule = joinRules["join_rule"] is JsonValue v && v.TryGetValue(out string? text) && text is not null ? new JoinRule(text) : JoinRule.Default;
+        var members = _members.Values.ToDictionary(m => UserId.Parse(m.UserId), ToState);
+        _snapshot = new RoomSnapshot(
+            RoomId.Parse(Head.RoomId),
+            Head.RoomVersion,
+            UserId.Parse(Head.Creator),
+            Head.Federate,
+            rule,
+            AllowRooms(joinRules),
+            PowerLevels.Parse(ParseObject(Head.PowerLevelsContent)),
+            members,
+            Head.JoinedCount,
+            Head.MaxMembers)
+        {
+            HasOnlyCreateEvent = Head.Seq == 1,
+        };
+        return _snapshot;
+    }
+
+    /// <summary>Appends an <c>m.room.member</c> event and moves the target's row, counts and index with it.</summary>
+    public EventRecord AppendMember(MembershipChange change, string action, DateTimeOffset now, DateTimeOffset? banExpiresAt = null, string? adminInfo = null)
+    {
+        var target = change.Target.Value;
+        var previous = MemberOf(target);
+        var membership = change.NewMembership;
+        var auth = new List<string?> { Head.CreateEventId, Head.PowerLevelsEventId, MemberOf(change.Sender.Value)?.EventId, previous?.EventId };
+        if (membership == RoomMembership.Join || membership == RoomMembership.Invite || membership == RoomMembership.Knock)
+        {
+            auth.Add(Head.JoinRulesEventId);
+        }
+
+        if (change.Content["join_authorised_via_users_server"] is JsonValue via && via.TryGetValue(out string? authoriser) && authoriser is not null)
+        {
+            auth.Add(MemberOf(authoriser)?.EventId);
+        }
+
+        var ev = Append(MemberType, target, change.Sender, change.Content, action, now, auth);
+        var row = new MemberRecord
+        {
+            UserId = target,
+            Membership = membership.ToString(),
+            Sender = change.Sender.Value,
+            EventId = ev.EventId,
+            Seq = ev.Seq,
+            Timestamp = now,
+            Content = change.Content.ToJsonString(),
+            BanExpiresAt = membership == RoomMembership.Ban ? banExpiresAt : null,
+            AdminInfo = adminInfo ?? previous?.AdminInfo,
+        };
+        _members[target] = row;
+        _changedMembers[target] = row;
+        Head = Head with
+        {
+            JoinedCount = Head.JoinedCount + Delta(previous, row, RoomMembership.Join),
+            InvitedCount = Head.InvitedCount + Delta(previous, row, RoomMembership.Invite),
+        };
+        _snapshot = null;
+        return ev;
+    }
+
+    /// <summary>Appends a state event other than a membership (power levels, join rules, name, ...).</summary>
+    public EventRecord AppendState(string type, UserId sender, JsonObject content, string action, DateTimeOffset now)
+    {
+        var auth = new List<string?> { Head.CreateEventId, Head.PowerLevelsEventId, MemberOf(sender.Value)?.EventId };
+        var ev = Append(type, string.Empty, sender, content, action, now, auth);
+        Head = type switch
+        {
+            StateRules.PowerLevelsType => Head with { PowerLevelsContent = content.ToJsonString(), PowerLevelsEventId = ev.EventId },
+            StateRules.JoinRulesType => Head with { JoinRulesContent = content.ToJsonString(), JoinRulesEventId = ev.EventId },
+            "m.room.name" => Head with { Name = content["name"]?.GetValue<string>() },
+            "m.room.canonical_alias" => Head with { Alias = content["alias"]?.GetValue<string>() },
+            _ => Head,
+        };
+        _snapshot = null;
+        return ev;
+    }
+
+    /// <summary>Appends the <c>m.room.create</c> event of a new room (the head must be blank, sequence 0).</summary>
+    public EventRecord AppendCreate(UserId creator, JsonObject content, string action, DateTimeOffset now)
+    {
+        var ev = Append(CreateType, string.Empty, creator, content, action, now, []);
+        Head = Head with { CreateEventId = ev.EventId };
+        return ev;
+    }
+
+    /// <summary>Marks a member row without an event (forget).</summary>
+    public void UpdateMemberRow(MemberRecord row)
+    {
+        _members[row.UserId] = row;
+        _changedMembers[row.UserId] = row;
+    }
+
+    public RoomCommit ToCommit(bool isCreate) => new(Head, [.. _changedMembers.Values], _events) { IsCreate = isCreate };
+
+    public bool HasChanges => _events.Count > 0 || _changedMembers.Count > 0;
+
+    private EventRecord Append(string type, string stateKey, UserId sender, JsonObject content, string action, DateTimeOffset now, IEnumerable<string?> authEvents)
+    {
+        var seq = Head.Seq + 1;
+        var pdu = new JsonObject
+        {
+            ["auth_events"] = new JsonArray([.. authEvents.Where(id => !string.IsNullOrEmpty(id)).Distinct(StringComparer.Ordinal).Select(id => (JsonNode)JsonValue.Create(id)!)]),
+            ["content"] = content.DeepClone(),
+            ["depth"] = seq,
+            ["origin_server_ts"] = now.ToUnixTimeMilliseconds(),
+            ["prev_events"] = string.IsNullOrEmpty(Head.LastEventId) ? new JsonArray() : new JsonArray(Head.LastEventId),
+            ["room_id"] = Head.RoomId,
+            ["sender"] = sender.Value,
+            ["state_key"] = stateKey,
+            ["type"] = type,
+        };
+        EventSigning.Sign(pdu, Head.RoomVersion, _server.Name.Value, _server.SigningKey);
+        var eventId = EventSigning.ComputeEventId(pdu, Head.RoomVersion);
+        var bytes = CanonicalJson.Encode(pdu);
+        if (bytes.Length > MaxPduBytes)
+        {
+            throw new EventTooLargeException($"The {type} event would be {bytes.Length} bytes; events are limited to {MaxPduBytes} bytes");
+        }
+
+        var record = new EventRecord
+        {
+            Seq = seq,
+            EventId = eventId,
+            Type = type,
+            StateKey = stateKey,
+            Sender = sender.Value,
+            Pdu = bytes,
+            Timestamp = now,
+            ChangeSeq = _events.Count == 0 ? seq : _events[0].ChangeSeq,
+            Surface = _surface,
+            Action = action,
+        };
+        _events.Add(record);
+        Head = Head with { Seq = seq, LastEventId = eventId };
+        return record;
+    }
+
+    /// <summary>A PDU may not exceed 65536 bytes as canonical JSON, signatures included (spec "Size limits").</summary>
+    public const int MaxPduBytes = 65536;
+
+    private static int Delta(MemberRecord? before, MemberRecord after, RoomMembership which) =>
+        (after.Membership == which.ToString() ? 1 : 0) - (before?.Membership == which.ToString() ? 1 : 0);
+
+    private static MemberState ToState(MemberRecord m) => new(
+        UserId.Parse(m.UserId),
+        new RoomMembership(m.Membership),
+        UserId.Parse(m.Sender),
+        ParseObject(m.Content),
+        m.EventId,
+        m.Seq,
+        m.Timestamp,
+        m.BanExpiresAt);
+
+    private static List<RoomId> AllowRooms(JsonObject joinRules)
+    {
+        var rooms = new List<RoomId>();
+        if (joinRules["allow"] is JsonArray allow)
+        {
+            foreach (var entry in allow.OfType<JsonObject>())
+            {
+                if (entry["type"]?.GetValueKind() == System.Text.Json.JsonValueKind.String && entry["type"]!.GetValue<string>() == "m.room_membership"
+                    && entry["room_id"] is JsonValue id && id.TryGetValue(out string? text) && RoomId.TryParse(text, out var room, out _))
+                {
+                    rooms.Add(room);
+                }
+            }
+        }
+
+        return rooms;
+    }
+
+    internal static JsonObject ParseObject(string json) => JsonNode.Parse(json) as JsonObject ?? [];
+}
+
+/// <summary>The event would break the PDU size limit: the surfaces answer <c>M_TOO_LARGE</c>.</summary>
+public sealed class EventTooLargeException : Exception
+{
+    public EventTooLargeException(string message)
+        : base(message)
+    {
+    }
+
+    public EventTooLargeException()
+    {
+    }
+
+    public EventTooLargeException(string message, Exception inner)
+        : base(message, inner)
+    {
+    }
+}

@@ -1,0 +1,437 @@
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+using Membership.Core.Identifiers;
+using Membership.Core.Rooms;
+using Membership.Core.Rules;
+using Membership.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace Membership.Service;
+
+/// <summary>
+/// The membership service: load the room, let the rules decide, commit the events in one transaction against the
+/// head's ETag, retry on conflict. Every surface (client-server, federation, admin) changes rooms only through here.
+/// </summary>
+public sealed partial class RoomService(
+    MembershipStore store,
+    ServerIdentity server,
+    RoomLocks locks,
+    UserIndex index,
+    TimeProvider clock,
+    ILogger<RoomService> logger)
+{
+    private const int MaxAttempts = 8;
+
+    public ServerIdentity Server => server;
+
+    /// <summary>Creates a room: create event, creator's join, power levels, join rules, history visibility, name, alias, invites.</summary>
+    /// <exception cref="MembershipException">M_ROOM_IN_USE for a taken ID or alias, M_BAD_JSON for invalid power levels.</exception>
+    public async Task<RoomId> CreateRoomAsync(CreateRoomSpec spec, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var roomId = spec.RoomId ?? RoomId.Create(RandomLocalpart(), server.Name);
+        var now = clock.GetUtcNow();
+        var powerLevels = BuildPowerLevels(spec);
+        var head = new RoomHead
+        {
+            RoomId = roomId.Value,
+            RoomVersion = spec.RoomVersion,
+            Creator = spec.Creator.Value,
+            Federate = spec.CreationContent?["m.federate"] is not JsonValue f || !f.TryGetValue(out bool federate) || federate,
+            JoinRulesContent = "{}",
+            PowerLevelsContent = powerLevels.ToJsonString(),
+            LastEventId = string.Empty,
+            CreateEventId = string.Empty,
+            PowerLevelsEventId = string.Empty,
+            JoinRulesEventId = string.Empty,
+            CreatedAt = now,
+            MaxMembers = spec.MaxMembers,
+            AdminInfo = spec.AdminInfo,
+        };
+
+        var draft = new RoomDraft(server, head, new Dictionary<string, MemberRecord>(), spec.Surface);
+        var create = spec.CreationContent?.DeepClone().AsObject() ?? [];
+        create["room_version"] = spec.RoomVersion;
+        if (spec.RoomVersion == "10")
+        {
+            create["creator"] = spec.Creator.Value; // v11 takes the creator from the create event's sender.
+        }
+
+        draft.AppendCreate(spec.Creator, create, "create_room", now);
+        draft.AppendMember(new MembershipChange(MembershipAction.Join, spec.Creator, spec.Creator, MembershipChange.ContentFor(MembershipAction.Join, null)), "create_room", now);
+        draft.AppendState(StateRules.PowerLevelsType, spec.Creator, powerLevels, "create_room", now);
+        if (spec.Alias is { } alias)
+        {
+            draft.AppendState("m.room.canonical_alias", spec.Creator, new JsonObject { ["alias"] = alias.Value }, "create_room", now);
+        }
+
+        draft.AppendState(StateRules.JoinRulesType, spec.Creator, new JsonObject { ["join_rule"] = spec.JoinRule.ToString() }, "create_room", now);
+        draft.AppendState("m.room.history_visibility", spec.Creator, new JsonObject { ["history_visibility"] = spec.HistoryVisibility }, "create_room", now);
+        if (spec.Name is not null)
+        {
+            draft.AppendState("m.room.name", spec.Creator, new JsonObject { ["name"] = spec.Name }, "create_room", now);
+        }
+
+        foreach (var invitee in spec.Invites)
+        {
+            var content = MembershipChange.ContentFor(MembershipAction.Invite, null);
+            if (spec.IsDirect)
+            {
+                content["is_direct"] = true;
+            }
+
+            var change = new MembershipChange(MembershipAction.Invite, spec.Creator, invitee, content);
+            var decision = MembershipRules.Decide(draft.Snapshot(), change);
+            if (decision.IsDenied)
+            {
+                throw new MembershipException(decision.Code, decision.Message);
+            }
+
+            draft.AppendMember(change, "invite", now);
+        }
+
+        if (spec.Alias is { } claimed)
+        {
+            try
+            {
+                await store.AddAliasAsync(claimed.Value, roomId.Value, cancellationToken);
+            }
+            catch (AlreadyExistsException)
+            {
+                throw new MembershipException(ErrorCode.RoomInUse, $"Room alias {claimed} is already in use");
+            }
+        }
+
+        try
+        {
+            await store.CommitAsync(draft.ToCommit(isCreate: true), cancellationToken);
+        }
+        catch (Exception ex) when (ex is AlreadyExistsException or StorageUnavailableException)
+        {
+            if (spec.Alias is { } release)
+            {
+                await TryReleaseAliasAsync(release);
+            }
+
+            if (ex is AlreadyExistsException)
+            {
+                throw new MembershipException(ErrorCode.RoomInUse, $"Room {roomId} already exists");
+            }
+
+            throw;
+        }
+
+        Project(draft);
+        LogRoomCreated(logger, roomId.Value, spec.Surface, draft.Events.Count);
+        return roomId;
+    }
+
+    /// <summary>
+    /// Applies one or more membership changes to a room, all or nothing: each is decided against the room as the
+    /// earlier ones leave it; if any is denied nothing is written and every denial is returned.
+    /// </summary>
+    public async Task<ChangeResult> ChangeAsync(
+        RoomId roomId,
+        IReadOnlyList<MembershipChange> changes,
+        string surface,
+        string action,
+        Func<MembershipChange, DateTimeOffset?>? banExpiry = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(changes);
+        var users = changes.SelectMany(c => new[] { c.Sender.Value, c.Target.Value }).ToList();
+        return await CommitWithRetryAsync(roomId, users, surface, async draft =>
+        {
+            var now = clock.GetUtcNow();
+            var denials = new List<Denial>();
+            foreach (var requested in changes)
+            {
+                EndExpiredBan(draft, requested.Target, now);
+                var change = await PrepareJoinAsync(draft, requested, cancellationToken);
+                var decision = MembershipRules.Decide(draft.Snapshot(), change);
+                switch (decision.Kind)
+                {
+                    case DecisionKind.Denied:
+                        denials.Add(new Denial(change.Target, decision.Code, decision.Message));
+                        break;
+                    case DecisionKind.Allowed:
+                        draft.AppendMember(change, action, now, banExpiry?.Invoke(change));
+                        break;
+                }
+            }
+
+            return denials;
+        }, cancellationToken);
+    }
+
+    /// <summary>Sets <c>m.room.power_levels</c> or <c>m.room.join_rules</c> (other state types are refused at the edge).</summary>
+    public Task<ChangeResult> SetStateAsync(RoomId roomId, UserId sender, string eventType, JsonObject content, string surface, CancellationToken cancellationToken = default) =>
+        CommitWithRetryAsync(roomId, [sender.Value], surface, draft =>
+        {
+            var snapshot = draft.Snapshot();
+            var current = eventType == StateRules.PowerLevelsType ? snapshot.PowerLevels.Content : RoomDraft.ParseObject(draft.Head.JoinRulesContent);
+            if (JsonNode.DeepEquals(current, content) && snapshot.MembershipOf(sender) == RoomMembership.Join)
+            {
+                return Task.FromResult(new List<Denial>());
+            }
+
+            var decision = eventType == StateRules.PowerLevelsType
+                ? StateRules.ChangePowerLevels(snapshot, sender, content)
+                : StateRules.ChangeJoinRules(snapshot, sender, content);
+            if (decision.IsDenied)
+            {
+                return Task.FromResult(new List<Denial> { new(sender, decision.Code, decision.Message) });
+            }
+
+            draft.AppendState(eventType, sender, content, "set_state", clock.GetUtcNow());
+            return Task.FromResult(new List<Denial>());
+        }, cancellationToken);
+
+    /// <summary>Marks a room forgotten for a user who has left it or was banned (no event; the row remembers).</summary>
+    public Task<ChangeResult> ForgetAsync(RoomId roomId, UserId user, CancellationToken cancellationToken = default) =>
+        CommitWithRetryAsync(roomId, [user.Value], "client", draft =>
+        {
+            var member = draft.MemberOf(user.Value);
+            if (member is null || member.Forgotten)
+            {
+                return Task.FromResult(new List<Denial>());
+            }
+
+            if (member.Membership != "leave" && member.Membership != "ban")
+            {
+                return Task.FromResult(new List<Denial> { new(user, ErrorCode.Unknown, $"{user} is in room {roomId} (membership '{member.Membership}'); leave it before forgetting it") });
+            }
+
+            draft.UpdateMemberRow(member with { Forgotten = true });
+            return Task.FromResult(new List<Denial>());
+        }, cancellationToken);
+
+    /// <summary>The room's head and every member row (one partition query each), or null when the room does not exist.</summary>
+    public async Task<RoomView?> GetRoomAsync(RoomId roomId, CancellationToken cancellationToken = default)
+    {
+        var read = await store.ReadRoomAsync(roomId.Value, [], cancellationToken);
+        if (read is null || read.Head.DestroyedAt is not null)
+        {
+            return null;
+        }
+
+        var members = await store.ReadMembersAsync(roomId.Value, cancellationToken);
+        return new RoomView(read.Head, members);
+    }
+
+    /// <summary>The room's member states as of event <paramref name="seq"/>, replayed from the log (for users who left).</summary>
+    public async Task<IReadOnlyList<MemberRecord>> MembersAsOfAsync(RoomId roomId, long seq, CancellationToken cancellationToken = default)
+    {
+        var events = await store.ReadEventsAsync(roomId.Value, 1, seq, cancellationToken);
+        var members = new Dictionary<string, MemberRecord>(StringComparer.Ordinal);
+        foreach (var ev in events.Where(e => e.Type == RoomDraft.MemberType && e.StateKey is not null))
+        {
+            var pdu = JsonNode.Parse(ev.Pdu)!.AsObject();
+            var content = pdu["content"]?.AsObject() ?? [];
+            members[ev.StateKey!] = new MemberRecord
+            {
+                UserId = ev.StateKey!,
+                Membership = content["membership"]?.GetValue<string>() ?? "leave",
+                Sender = ev.Sender,
+                EventId = ev.EventId,
+                Seq = ev.Seq,
+                Timestamp = ev.Timestamp,
+                Content = content.ToJsonString(),
+            };
+        }
+
+        return [.. members.Values.OrderBy(m => MembershipStore.MemberKey(m.UserId), StringComparer.Ordinal)];
+    }
+
+    /// <summary>Rooms in which the user's membership is <c>join</c>, after the user's own pending index writes.</summary>
+    public async Task<IReadOnlyList<UserRoomRecord>> UserRoomsAsync(UserId user, CancellationToken cancellationToken = default)
+    {
+        await index.WaitForUserAsync(user.Value);
+        return await store.ReadUserRoomsAsync(user.Value, cancellationToken);
+    }
+
+    /// <summary>Rewrites the per-user index rows of every member of a room from its member rows (idempotent).</summary>
+    public async Task RepairUserIndexAsync(RoomId roomId, CancellationToken cancellationToken = default)
+    {
+        foreach (var member in await store.ReadMembersAsync(roomId.Value, cancellationToken))
+        {
+            await store.UpsertUserRoomAsync(new UserRoomRecord(member.UserId, roomId.Value, member.Membership, member.Seq), cancellationToken);
+        }
+    }
+
+    public async Task<RoomId?> ResolveAliasAsync(RoomAlias alias, CancellationToken cancellationToken = default) =>
+        await store.ResolveAliasAsync(alias.Value, cancellationToken) is { } id && RoomId.TryParse(id, out var room, out _) ? room : null;
+
+    /// <summary>
+    /// Read the room, decide, commit; on a 412 another change won, so re-read and decide again. The per-room lock keeps
+    /// this instance from racing itself; the ETag serialises instances.
+    /// </summary>
+    private async Task<ChangeResult> CommitWithRetryAsync(
+        RoomId roomId,
+        IReadOnlyCollection<string> users,
+        string surface,
+        Func<RoomDraft, Task<List<Denial>>> decide,
+        CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            using (await locks.AcquireAsync(roomId.Value, cancellationToken))
+            {
+                var read = await store.ReadRoomAsync(roomId.Value, users, cancellationToken);
+                if (read is null || read.Head.DestroyedAt is not null)
+                {
+                    return ChangeResult.NotFound;
+                }
+
+                var draft = new RoomDraft(server, read.Head, read.Members, surface);
+                var denials = await decide(draft);
+                if (denials.Count > 0)
+                {
+                    return new ChangeResult(ChangeStatus.Denied, [], denials);
+                }
+
+                if (!draft.HasChanges)
+                {
+                    return new ChangeResult(ChangeStatus.Unchanged, [], []);
+                }
+
+                try
+                {
+                    await store.CommitAsync(draft.ToCommit(isCreate: false), cancellationToken);
+                    Project(draft);
+                    return new ChangeResult(ChangeStatus.Changed, [.. draft.Events.Select(e => e.EventId)], []);
+                }
+                catch (ConcurrencyConflictException) when (attempt < MaxAttempts)
+                {
+                    LogConflict(logger, roomId.Value, attempt);
+                }
+                catch (ConcurrencyConflictException ex)
+                {
+                    throw new StorageUnavailableException($"Room {roomId} is changing too fast; try again", ex);
+                }
+            }
+
+            // Jittered backoff outside the lock so the winner's successors can proceed.
+            await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(5, 20 * attempt)), cancellationToken);
+        }
+    }
+
+    /// <summary>A timed ban (admin ban with Duration) ends by itself: the next change that touches the user first records the unban.</summary>
+    private static void EndExpiredBan(RoomDraft draft, UserId target, DateTimeOffset now)
+    {
+        var member = draft.MemberOf(target.Value);
+        if (member is { Membership: "ban", BanExpiresAt: { } until } && until <= now)
+        {
+            var unban = new MembershipChange(MembershipAction.Unban, UserId.Parse(member.Sender), target, MembershipChange.ContentFor(MembershipAction.Unban, "ban expired"), ByServerAdmin: true);
+            draft.AppendMember(unban, "ban_expired", now);
+        }
+    }
+
+    /// <summary>
+    /// A joiner may not vouch for themselves: a client-sent <c>join_authorised_via_users_server</c> is dropped, and this
+    /// server adds one only when the user is joined to a room the restricted join rule allows (rule 0b: we sign it).
+    /// </summary>
+    private async Task<MembershipChange> PrepareJoinAsync(RoomDraft draft, MembershipChange change, CancellationToken cancellationToken)
+    {
+        if (change.NewMembership != RoomMembership.Join || !change.Content.ContainsKey("join_authorised_via_users_server") && !IsRestricted(draft))
+        {
+            return change;
+        }
+
+        var content = change.Content.DeepClone().AsObject();
+        content.Remove("join_authorised_via_users_server");
+        var snapshot = draft.Snapshot();
+        var from = snapshot.MembershipOf(change.Target);
+        if (!IsRestricted(draft) || from == RoomMembership.Join || from == RoomMembership.Invite)
+        {
+            return change with { Content = content };
+        }
+
+        foreach (var allowed in snapshot.AllowRooms.Where(r => r.Server == server.Name))
+        {
+            var other = await store.ReadRoomAsync(allowed.Value, [change.Target.Value], cancellationToken);
+            if (other?.Members.GetValueOrDefault(change.Target.Value)?.Membership != "join")
+            {
+                continue;
+            }
+
+            // Any joined user with the invite level can authorise; load the candidates named in the power levels.
+            var candidates = snapshot.PowerLevels.Users.Where(u => u.Value >= snapshot.PowerLevels.Invite).Select(u => u.Key).ToList();
+            var read = await store.ReadRoomAsync(snapshot.RoomId.Value, candidates, cancellationToken);
+            draft.AddKnownMembers(read?.Members.Values ?? []);
+            var authoriser = candidates.FirstOrDefault(c => draft.MemberOf(c)?.Membership == "join");
+            if (authoriser is not null)
+            {
+                content["join_authorised_via_users_server"] = authoriser;
+            }
+
+            break;
+        }
+
+        return change with { Content = content };
+    }
+
+    private static bool IsRestricted(RoomDraft draft) =>
+        draft.Snapshot().JoinRule == JoinRule.Restricted || draft.Snapshot().JoinRule == JoinRule.KnockRestricted;
+
+    private void Project(RoomDraft draft) =>
+        index.Enqueue(draft.Events.Where(e => e.Type == RoomDraft.MemberType && e.StateKey is not null)
+            .Select(e => new UserRoomRecord(e.StateKey!, draft.Head.RoomId, draft.MemberOf(e.StateKey!)?.Seq == e.Seq ? draft.MemberOf(e.StateKey!)!.Membership : "leave", e.Seq))
+            .GroupBy(r => r.UserId)
+            .Select(g => g.Last()));
+
+    private static JsonObject BuildPowerLevels(CreateRoomSpec spec)
+    {
+        var content = PowerLevels.DefaultContent(spec.Creator, spec.InviteLevel);
+        var users = content["users"]!.AsObject();
+        foreach (var (user, level) in spec.ExtraUserLevels)
+        {
+            users[user.Value] = level;
+        }
+
+        foreach (var (key, value) in spec.PowerLevelOverride ?? [])
+        {
+            content[key] = value?.DeepClone();
+        }
+
+        if (!PowerLevels.TryParse(content, out _, out var error))
+        {
+            throw new MembershipException(ErrorCode.BadJson, $"power_level_content_override: {error}");
+        }
+
+        return content;
+    }
+
+    private async Task TryReleaseAliasAsync(RoomAlias alias)
+    {
+        try
+        {
+            await store.DeleteAliasAsync(alias.Value);
+        }
+        catch (StorageUnavailableException ex)
+        {
+            LogAliasLeak(logger, ex, alias.Value);
+        }
+    }
+
+    private static string RandomLocalpart()
+    {
+        const string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+        return RandomNumberGenerator.GetString(alphabet, 18);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Room {RoomId} created through {Surface} with {EventCount} events")]
+    private static partial void LogRoomCreated(ILogger logger, string roomId, string surface, int eventCount);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Room {RoomId} changed concurrently (attempt {Attempt}); re-reading")]
+    private static partial void LogConflict(ILogger logger, string roomId, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Alias {Alias} could not be released after a failed room creation")]
+    private static partial void LogAliasLeak(ILogger logger, Exception ex, string alias);
+}
+
+/// <summary>A room's head and all its member rows, for the read endpoints.</summary>
+public sealed record RoomView(RoomHead Head, IReadOnlyList<MemberRecord> Members)
+{
+    public MemberRecord? MemberOf(UserId user) => Members.FirstOrDefault(m => m.UserId == user.Value);
+}

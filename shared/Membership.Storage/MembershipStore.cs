@@ -1,0 +1,267 @@
+using System.Globalization;
+using Azure;
+using Azure.Core;
+using Azure.Data.Tables;
+using Azure.Identity;
+
+namespace Membership.Storage;
+
+/// <summary>
+/// The Table Storage store. One table holds every room, partitioned by room: the <c>room</c> head, <c>member:{user}</c>
+/// rows and <c>event:{seq}</c> rows, so a whole change commits in one entity-group transaction. Other tables: the
+/// per-user room index, access tokens (hashed) and aliases. Storage faults surface as <see cref="StorageUnavailableException"/>.
+/// </summary>
+public sealed partial class MembershipStore
+{
+    public const string HeadKey = "room";
+    private const string MemberPrefix = "member:";
+    private const string EventPrefix = "event:";
+
+    private readonly TableClient _rooms;
+    private readonly TableClient _userRooms;
+    private readonly TableClient _tokens;
+    private readonly TableClient _aliases;
+    private readonly TableServiceClient _service;
+    private readonly string[] _tableNames;
+    private int _tablesReady;
+
+    public MembershipStore(StorageOptions options, StorageMetrics metrics)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(metrics);
+        Metrics = metrics;
+        var clientOptions = new TableClientOptions();
+        clientOptions.Retry.MaxRetries = options.MaxRetries;
+        clientOptions.Retry.NetworkTimeout = options.NetworkTimeout;
+        clientOptions.Retry.Delay = TimeSpan.FromMilliseconds(200);
+        clientOptions.Retry.Mode = RetryMode.Exponential;
+        clientOptions.AddPolicy(metrics.CreatePolicy(), HttpPipelinePosition.PerRetry);
+
+        _service = options.TableServiceUri is { } uri
+            ? new TableServiceClient(uri, CreateCredential(options), clientOptions)
+            : new TableServiceClient(options.ConnectionString, clientOptions);
+
+        var prefix = options.TablePrefix;
+        if (prefix.Length > 0 && (!char.IsAsciiLetter(prefix[0]) || !prefix.All(char.IsAsciiLetterOrDigit) || prefix.Length > 40))
+        {
+            throw new ArgumentException("Membership:Storage:TablePrefix must be letters and digits, starting with a letter, at most 40 characters");
+        }
+
+        _tableNames = [prefix + "rooms", prefix + "userrooms", prefix + "tokens", prefix + "aliases"];
+        _rooms = _service.GetTableClient(_tableNames[0]);
+        _userRooms = _service.GetTableClient(_tableNames[1]);
+        _tokens = _service.GetTableClient(_tableNames[2]);
+        _aliases = _service.GetTableClient(_tableNames[3]);
+    }
+
+    public StorageMetrics Metrics { get; }
+
+    private static DefaultAzureCredential CreateCredential(StorageOptions options) =>
+        new DefaultAzureCredential(new DefaultAzureCredentialOptions { ManagedIdentityClientId = options.ManagedIdentityClientId });
+
+    /// <summary>Creates the tables if they do not exist. Called once at start-up (and by tests).</summary>
+    public async Task EnsureTablesAsync(CancellationToken cancellationToken = default)
+    {
+        if (Volatile.Read(ref _tablesReady) == 1)
+        {
+            return;
+        }
+
+        await Guard(async () =>
+        {
+            await Task.WhenAll(_tableNames.Select(name => _service.CreateTableIfNotExistsAsync(name, cancellationToken)));
+            return true;
+        });
+        Volatile.Write(ref _tablesReady, 1);
+    }
+
+    /// <summary>
+    /// One round trip: the room head and the member rows of <paramref name="users"/>, in a single partition query.
+    /// Null when the room does not exist.
+    /// </summary>
+    public async Task<RoomRead?> ReadRoomAsync(string roomId, IEnumerable<string> users, CancellationToken cancellationToken = default)
+    {
+        var partition = TableKey.Encode(roomId);
+        var rowKeys = users.Distinct(StringComparer.Ordinal).Select(MemberKey).Prepend(HeadKey).ToList();
+        var filter = $"PartitionKey eq '{Quote(partition)}' and ({string.Join(" or ", rowKeys.Select(k => $"RowKey eq '{Quote(k)}'"))})";
+        return await Guard(async () =>
+        {
+            RoomHead? head = null;
+            var members = new Dictionary<string, MemberRecord>(StringComparer.Ordinal);
+            await foreach (var entity in _rooms.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
+            {
+                if (entity.RowKey == HeadKey)
+                {
+                    head = EntityMapping.ToHead(entity);
+                }
+                else
+                {
+                    var member = EntityMapping.ToMember(entity);
+                    members[member.UserId] = member;
+                }
+            }
+
+            return head is null ? null : new RoomRead(head, members);
+        });
+    }
+
+    /// <summary>Every member row of a room, in row-key order (stable across calls).</summary>
+    public async Task<IReadOnlyList<MemberRecord>> ReadMembersAsync(string roomId, CancellationToken cancellationToken = default)
+    {
+        var partition = TableKey.Encode(roomId);
+        var filter = $"PartitionKey eq '{Quote(partition)}' and RowKey ge '{MemberPrefix}' and RowKey lt 'member;'";
+        return await Guard(async () =>
+        {
+            var list = new List<MemberRecord>();
+            await foreach (var entity in _rooms.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
+            {
+                list.Add(EntityMapping.ToMember(entity));
+            }
+
+            return (IReadOnlyList<MemberRecord>)list;
+        });
+    }
+
+    /// <summary>The room's events with sequence numbers in [<paramref name="fromSeq"/>, <paramref name="toSeq"/>], in order.</summary>
+    public async Task<IReadOnlyList<EventRecord>> ReadEventsAsync(string roomId, long fromSeq, long toSeq, CancellationToken cancellationToken = default)
+    {
+        var partition = TableKey.Encode(roomId);
+        var filter = $"PartitionKey eq '{Quote(partition)}' and RowKey ge '{EventKey(fromSeq)}' and RowKey le '{EventKey(toSeq)}'";
+        return await Guard(async () =>
+        {
+            var list = new List<EventRecord>();
+            await foreach (var entity in _rooms.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
+            {
+                list.Add(EntityMapping.ToEvent(entity));
+            }
+
+            return (IReadOnlyList<EventRecord>)list;
+        });
+    }
+
+    /// <summary>
+    /// Commits one change as one entity-group transaction: the head (inserted for a new room, otherwise replaced with
+    /// If-Match on the ETag read), the member rows, the new event rows (inserted; a sequence can never be written twice).
+    /// </summary>
+    /// <exception cref="ConcurrencyConflictException">Another change committed first.</exception>
+    /// <exception cref="AlreadyExistsException">A new room's ID is taken.</exception>
+    public async Task CommitAsync(RoomCommit commit, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(commit);
+        var partition = TableKey.Encode(commit.Head.RoomId);
+        var actions = new List<TableTransactionAction>(1 + commit.Members.Count + commit.Events.Count);
+        var head = EntityMapping.FromHead(partition, commit.Head);
+        actions.Add(commit.IsCreate
+            ? new TableTransactionAction(TableTransactionActionType.Add, head)
+            : new TableTransactionAction(TableTransactionActionType.UpdateReplace, head, commit.Head.ETag));
+        actions.AddRange(commit.Members.Select(m => new TableTransactionAction(TableTransactionActionType.UpsertReplace, EntityMapping.FromMember(partition, MemberKey(m.UserId), m))));
+        actions.AddRange(commit.Events.Select(e => new TableTransactionAction(TableTransactionActionType.Add, EntityMapping.FromEvent(partition, EventKey(e.Seq), e))));
+        if (actions.Count > 100)
+        {
+            throw new ArgumentException($"A change may write at most 100 rows; this one writes {actions.Count}");
+        }
+
+        try
+        {
+            await Guard(() => _rooms.SubmitTransactionAsync(actions, cancellationToken));
+        }
+        catch (StorageUnavailableException ex) when (ex.InnerException is TableTransactionFailedException { Status: 412 } || (ex.InnerException is TableTransactionFailedException { Status: 409 } && !commit.IsCreate))
+        {
+            Metrics.CountConflict();
+            throw new ConcurrencyConflictException($"Room {commit.Head.RoomId} changed concurrently", ex.InnerException);
+        }
+        catch (StorageUnavailableException ex) when (ex.InnerException is TableTransactionFailedException { Status: 409 })
+        {
+            throw new AlreadyExistsException($"Room {commit.Head.RoomId} exists already", ex.InnerException);
+        }
+    }
+
+    public async Task UpsertUserRoomAsync(UserRoomRecord record, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        var entity = new TableEntity(TableKey.Encode(record.UserId), TableKey.Encode(record.RoomId))
+        {
+            ["Membership"] = record.Membership,
+            ["Seq"] = record.Seq,
+        };
+        await Guard(() => _userRooms.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken));
+    }
+
+    public async Task<IReadOnlyList<UserRoomRecord>> ReadUserRoomsAsync(string userId, CancellationToken cancellationToken = default)
+    {
+        var partition = TableKey.Encode(userId);
+        return await Guard(async () =>
+        {
+            var list = new List<UserRoomRecord>();
+            await foreach (var entity in _userRooms.QueryAsync<TableEntity>($"PartitionKey eq '{Quote(partition)}'", cancellationToken: cancellationToken))
+            {
+                list.Add(new UserRoomRecord(userId, TableKey.Decode(entity.RowKey), entity.GetString("Membership") ?? "leave", entity.GetInt64("Seq") ?? 0));
+            }
+
+            return (IReadOnlyList<UserRoomRecord>)list;
+        });
+    }
+
+    public async Task SaveTokenAsync(TokenRecord token, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(token);
+        var entity = new TableEntity(token.TokenHash, string.Empty) { ["UserId"] = token.UserId, ["ExpiresAt"] = token.ExpiresAt };
+        await Guard(() => _tokens.AddEntityAsync(entity, cancellationToken));
+    }
+
+    public async Task<TokenRecord?> FindTokenAsync(string tokenHash, CancellationToken cancellationToken = default)
+    {
+        var response = await Guard(() => _tokens.GetEntityIfExistsAsync<TableEntity>(tokenHash, string.Empty, cancellationToken: cancellationToken));
+        return response.HasValue && response.Value is { } entity
+            ? new TokenRecord(tokenHash, entity.GetString("UserId") ?? string.Empty, entity.GetDateTimeOffset("ExpiresAt") ?? DateTimeOffset.MinValue)
+            : null;
+    }
+
+    /// <summary>Claims an alias for a room.</summary>
+    /// <exception cref="AlreadyExistsException">The alias is taken.</exception>
+    public async Task AddAliasAsync(string alias, string roomId, CancellationToken cancellationToken = default)
+    {
+        var entity = new TableEntity(TableKey.Encode(alias), string.Empty) { ["RoomId"] = roomId };
+        try
+        {
+            await Guard(() => _aliases.AddEntityAsync(entity, cancellationToken));
+        }
+        catch (StorageUnavailableException ex) when (ex.InnerException is RequestFailedException { Status: 409 })
+        {
+            throw new AlreadyExistsException($"Alias {alias} is taken", ex.InnerException);
+        }
+    }
+
+    public async Task<string?> ResolveAliasAsync(string alias, CancellationToken cancellationToken = default)
+    {
+        var response = await Guard(() => _aliases.GetEntityIfExistsAsync<TableEntity>(TableKey.Encode(alias), string.Empty, cancellationToken: cancellationToken));
+        return response.HasValue ? response.Value?.GetString("RoomId") : null;
+    }
+
+    public async Task DeleteAliasAsync(string alias, CancellationToken cancellationToken = default) =>
+        await Guard(() => _aliases.DeleteEntityAsync(TableKey.Encode(alias), string.Empty, cancellationToken: cancellationToken));
+
+    public static string MemberKey(string userId) => MemberPrefix + TableKey.Encode(userId);
+
+    public static string EventKey(long seq) => EventPrefix + seq.ToString("D19", CultureInfo.InvariantCulture);
+
+    // OData string literals double their single quotes.
+    private static string Quote(string value) => value.Replace("'", "''", StringComparison.Ordinal);
+
+    /// <summary>Every storage fault becomes one typed exception; callers never see SDK exceptions or hang past the bound.</summary>
+    private static async Task<T> Guard<T>(Func<Task<T>> call)
+    {
+        try
+        {
+            return await call();
+        }
+        catch (RequestFailedException ex)
+        {
+            throw new StorageUnavailableException($"Table Storage answered {ex.Status} {ex.ErrorCode}", ex);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException or TimeoutException or AggregateException or TaskCanceledException)
+        {
+            throw new StorageUnavailableException("Table Storage could not be reached", ex);
+        }
+    }
+}
