@@ -107,6 +107,38 @@ public static class CanonicalJson
     }
 
     /// <summary>
+    /// Reads a member of an object that may come straight from <see cref="JsonNode.Parse(string, JsonNodeOptions?, JsonDocumentOptions)"/>.
+    /// Such objects are built lazily, and building one throws <see cref="ArgumentException"/> for a duplicate key or
+    /// <see cref="InvalidOperationException"/> for a key holding an escaped lone surrogate; both become
+    /// <see cref="CanonicalJsonException"/> here, since such an object has no canonical form.
+    /// </summary>
+    /// <exception cref="CanonicalJsonException">The object's keys cannot be read.</exception>
+    internal static bool TryGetMember(JsonObject obj, string key, out JsonNode? value)
+    {
+        Readable(obj);
+        return obj.TryGetPropertyValue(key, out value);
+    }
+
+    /// <summary>Builds a lazily parsed object's members now, so later reads and writes cannot throw.</summary>
+    /// <exception cref="CanonicalJsonException">The object's keys cannot be read.</exception>
+    internal static JsonObject Readable(JsonObject obj)
+    {
+        try
+        {
+            _ = obj.Count;
+            return obj;
+        }
+        catch (ArgumentException e)
+        {
+            throw new CanonicalJsonException($"An object has a duplicate key: {e.Message}", e);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new CanonicalJsonException("An object key contains a lone surrogate.", e);
+        }
+    }
+
+    /// <summary>
     /// Orders strings by Unicode code point. Ordinal order compares UTF-16 code units, which puts a supplementary
     /// character (a surrogate pair, D800..DFFF) before U+E000..U+FFFF; code-point order puts it after.
     /// </summary>
@@ -187,7 +219,7 @@ public static class CanonicalJson
         public void WriteObject(JsonObject obj, int depth, string? skip1, string? skip2, string? skip3)
         {
             CheckDepth(depth);
-            var members = new List<KeyValuePair<string, JsonNode?>>(obj.Count);
+            var members = new List<KeyValuePair<string, JsonNode?>>(Readable(obj).Count);
             foreach (var member in obj)
             {
                 if (member.Key != skip1 && member.Key != skip2 && member.Key != skip3)
@@ -298,6 +330,11 @@ public static class CanonicalJson
             else if (value.TryGetValue(out string? text))
             {
                 WriteString(text);
+            }
+            else if (value.TryGetValue(out char c))
+            {
+                // Handled here because System.Text.Json would quietly write a lone surrogate as U+FFFD.
+                WriteString(c.ToString());
             }
             else if (value.TryGetValue(out long int64))
             {

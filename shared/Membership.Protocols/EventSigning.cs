@@ -24,12 +24,15 @@ public static class EventSigning
     /// </summary>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="ArgumentException">The room version is not supported.</exception>
+    /// <exception cref="CanonicalJsonException">
+    /// The keys of the event or its content cannot be read (parsed input with duplicate keys or lone surrogates).
+    /// </exception>
     public static JsonObject Redact(JsonObject ev, string roomVersion)
     {
         ArgumentNullException.ThrowIfNull(ev);
         var version = ParseVersion(roomVersion);
         var redacted = new JsonObject();
-        foreach (var (key, value) in ev)
+        foreach (var (key, value) in CanonicalJson.Readable(ev))
         {
             if (key != "content" && KeepsTopLevelKey(version, key))
             {
@@ -41,7 +44,7 @@ public static class EventSigning
         if (ev["content"] is JsonObject original)
         {
             JsonSigning.TryGetString(ev["type"], out var type);
-            foreach (var (key, value) in original)
+            foreach (var (key, value) in CanonicalJson.Readable(original))
             {
                 if (KeepsContentKey(version, type, key))
                 {
@@ -51,7 +54,7 @@ public static class EventSigning
 
             // v11 keeps only the signed part of a third-party invite (MSC3821).
             if (version >= 11 && type == "m.room.member"
-                && original["third_party_invite"] is JsonObject invite && invite.TryGetPropertyValue("signed", out var signed))
+                && original["third_party_invite"] is JsonObject invite && CanonicalJson.TryGetMember(invite, "signed", out var signed))
             {
                 content["third_party_invite"] = new JsonObject { ["signed"] = signed?.DeepClone() };
             }
@@ -87,7 +90,7 @@ public static class EventSigning
     {
         ArgumentNullException.ThrowIfNull(ev);
         ParseVersion(roomVersion);
-        if (ev.TryGetPropertyValue("hashes", out var existing) && existing is not JsonObject)
+        if (CanonicalJson.TryGetMember(ev, "hashes", out var existing) && existing is not JsonObject)
         {
             throw new ArgumentException("The event's \"hashes\" member is not an object.", nameof(ev));
         }
@@ -95,7 +98,7 @@ public static class EventSigning
         var hash = ComputeContentHash(ev);
         if (existing is JsonObject hashes)
         {
-            hashes["sha256"] = hash;
+            CanonicalJson.Readable(hashes)["sha256"] = hash;
         }
         else
         {
@@ -132,14 +135,14 @@ public static class EventSigning
     /// <exception cref="ArgumentException">
     /// The room version is not supported, or a version 1 or 2 event has no string <c>event_id</c>.
     /// </exception>
-    /// <exception cref="CanonicalJsonException">The redacted event has no canonical JSON form.</exception>
+    /// <exception cref="CanonicalJsonException">The (redacted) event has no canonical JSON form.</exception>
     public static string ComputeEventId(JsonObject ev, string roomVersion)
     {
         ArgumentNullException.ThrowIfNull(ev);
         var version = ParseVersion(roomVersion);
         if (version <= 2)
         {
-            return JsonSigning.TryGetString(ev["event_id"], out var eventId)
+            return CanonicalJson.TryGetMember(ev, "event_id", out var member) && JsonSigning.TryGetString(member, out var eventId)
                 ? eventId
                 : throw new ArgumentException($"A room version {roomVersion} event carries its ID in \"event_id\", which is missing.", nameof(ev));
         }
@@ -157,6 +160,19 @@ public static class EventSigning
     public static EventCheck Verify(JsonObject ev, string roomVersion, string serverName, string keyId, ReadOnlySpan<byte> publicKey)
     {
         ArgumentNullException.ThrowIfNull(ev);
+        ParseVersion(roomVersion);
+        try
+        {
+            return Check(ev, roomVersion, serverName, keyId, publicKey);
+        }
+        catch (CanonicalJsonException)
+        {
+            return EventCheck.NotCanonical;
+        }
+    }
+
+    private static EventCheck Check(JsonObject ev, string roomVersion, string serverName, string keyId, ReadOnlySpan<byte> publicKey)
+    {
         var signature = JsonSigning.Verify(Redact(ev, roomVersion), serverName, keyId, publicKey);
         if (signature != SignatureCheck.Valid)
         {
@@ -171,21 +187,13 @@ public static class EventSigning
             };
         }
 
-        if (ev["hashes"] is not JsonObject hashes || !JsonSigning.TryGetString(hashes["sha256"], out var claimed))
+        if (ev["hashes"] is not JsonObject hashes || !CanonicalJson.TryGetMember(hashes, "sha256", out var member)
+            || !JsonSigning.TryGetString(member, out var claimed))
         {
             return EventCheck.HashMissing;
         }
 
-        byte[] actual;
-        try
-        {
-            actual = SHA256.HashData(CanonicalJson.EncodeWithout(ev, "unsigned", "signatures", "hashes"));
-        }
-        catch (CanonicalJsonException)
-        {
-            return EventCheck.NotCanonical;
-        }
-
+        var actual = SHA256.HashData(CanonicalJson.EncodeWithout(ev, "unsigned", "signatures", "hashes"));
         return UnpaddedBase64.TryDecode(claimed, out var expected) && actual.AsSpan().SequenceEqual(expected)
             ? EventCheck.Valid
             : EventCheck.HashMismatch;

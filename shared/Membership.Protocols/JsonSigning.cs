@@ -16,7 +16,9 @@ public static class JsonSigning
     /// <param name="key">The signing key; its key ID names the signature.</param>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="ArgumentException"><c>signatures</c> or <c>signatures[entity]</c> exists but is not an object.</exception>
-    /// <exception cref="CanonicalJsonException">The object has no canonical JSON form.</exception>
+    /// <exception cref="CanonicalJsonException">
+    /// The object has no canonical JSON form (including parsed input with duplicate keys or lone surrogates in keys).
+    /// </exception>
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1720:Identifier contains type name", Justification = "Parameter name fixed by the API the service calls.")]
     public static void Sign(JsonObject obj, string entity, SigningKey key)
     {
@@ -50,7 +52,20 @@ public static class JsonSigning
             return SignatureCheck.InvalidPublicKey;
         }
 
-        if (!obj.TryGetPropertyValue("signatures", out var signatures))
+        try
+        {
+            return Check(obj, entity, keyId, publicKey);
+        }
+        catch (CanonicalJsonException)
+        {
+            // Parsed input whose keys cannot even be read (duplicates, lone surrogates).
+            return SignatureCheck.NotCanonical;
+        }
+    }
+
+    private static SignatureCheck Check(JsonObject obj, string entity, string keyId, ReadOnlySpan<byte> publicKey)
+    {
+        if (!CanonicalJson.TryGetMember(obj, "signatures", out var signatures))
         {
             return SignatureCheck.Missing;
         }
@@ -60,7 +75,7 @@ public static class JsonSigning
             return SignatureCheck.Malformed;
         }
 
-        if (!bySigner.TryGetPropertyValue(entity, out var forEntity))
+        if (!CanonicalJson.TryGetMember(bySigner, entity, out var forEntity))
         {
             return SignatureCheck.Missing;
         }
@@ -70,7 +85,7 @@ public static class JsonSigning
             return SignatureCheck.Malformed;
         }
 
-        if (!byKey.TryGetPropertyValue(keyId, out var encoded))
+        if (!CanonicalJson.TryGetMember(byKey, keyId, out var encoded))
         {
             return SignatureCheck.Missing;
         }
@@ -81,21 +96,13 @@ public static class JsonSigning
             return SignatureCheck.Malformed;
         }
 
-        byte[] signed;
-        try
-        {
-            signed = CanonicalJson.EncodeForSigning(obj);
-        }
-        catch (CanonicalJsonException)
-        {
-            return SignatureCheck.NotCanonical;
-        }
-
+        var signed = CanonicalJson.EncodeForSigning(obj);
         return SigningKey.Verify(publicKey, signed, signature) ? SignatureCheck.Valid : SignatureCheck.Invalid;
     }
 
     /// <summary>Puts an already computed signature at <c>signatures[entity][keyId]</c>, keeping the others.</summary>
     /// <exception cref="ArgumentException"><c>signatures</c> or <c>signatures[entity]</c> exists but is not an object.</exception>
+    /// <exception cref="CanonicalJsonException">The keys of the object or its signatures cannot be read.</exception>
     internal static void AddSignature(JsonObject obj, string entity, string keyId, string signature) =>
         AddSignature(obj, SignaturesFor(obj, entity), entity, keyId, signature);
 
@@ -104,7 +111,7 @@ public static class JsonSigning
         if (entitySignatures is null)
         {
             entitySignatures = [];
-            if (obj["signatures"] is not JsonObject bySigner)
+            if (!CanonicalJson.TryGetMember(obj, "signatures", out var existing) || existing is not JsonObject bySigner)
             {
                 bySigner = [];
                 obj["signatures"] = bySigner;
@@ -119,7 +126,7 @@ public static class JsonSigning
     /// <summary>The existing <c>signatures[entity]</c>, or null if there is none yet; checks the shape before anything is changed.</summary>
     private static JsonObject? SignaturesFor(JsonObject obj, string entity)
     {
-        if (!obj.TryGetPropertyValue("signatures", out var signatures))
+        if (!CanonicalJson.TryGetMember(obj, "signatures", out var signatures))
         {
             return null;
         }
@@ -129,13 +136,14 @@ public static class JsonSigning
             throw new ArgumentException("The object's \"signatures\" member is not an object.", nameof(obj));
         }
 
-        if (!bySigner.TryGetPropertyValue(entity, out var forEntity))
+        if (!CanonicalJson.TryGetMember(bySigner, entity, out var forEntity))
         {
             return null;
         }
 
-        return forEntity as JsonObject
-            ?? throw new ArgumentException($"\"signatures\".\"{entity}\" is not an object.", nameof(obj));
+        return forEntity is JsonObject byKey
+            ? CanonicalJson.Readable(byKey)
+            : throw new ArgumentException($"\"signatures\".\"{entity}\" is not an object.", nameof(obj));
     }
 
     /// <summary>Reads a JSON string without throwing, also for parsed values that hold escaped lone surrogates.</summary>

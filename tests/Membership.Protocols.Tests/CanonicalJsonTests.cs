@@ -150,15 +150,21 @@ public class CanonicalJsonTests
         Assert.Equal(expected, CanonicalJson.Canonicalize(Encoding.UTF8.GetBytes(JsonSerializerEscape(text))));
     }
 
-    [Theory]
-    [InlineData("\uD800")]
-    [InlineData("\uDC00")]
-    [InlineData("a\uD83Db")]
-    [InlineData("\uDE00\uD83D")]
-    public void CanonicalJsonRejectsLoneSurrogatesInStringsFromNodes(string text)
+    [Fact]
+    public void CanonicalJsonRejectsLoneSurrogatesInStringsFromNodes()
     {
-        Assert.Throws<CanonicalJsonException>(() => CanonicalJson.Encode(JsonValue.Create(text)));
-        Assert.Throws<CanonicalJsonException>(() => CanonicalJson.Encode(new JsonObject { [text] = 1 }));
+        // Built in code: attribute arguments are stored as UTF-8, which cannot carry a lone surrogate.
+        string[] texts = ["\uD800", "\uDC00", "a\uD83Db", "\uDE00\uD83D", "😀\uD83D"];
+        foreach (var text in texts)
+        {
+            Assert.Throws<CanonicalJsonException>(() => CanonicalJson.Encode(JsonValue.Create(text)));
+            Assert.Throws<CanonicalJsonException>(() => CanonicalJson.Encode(new JsonObject { [text] = 1 }));
+            Assert.False(CanonicalJson.TryEncode(new JsonArray(text), out _, out var error));
+            Assert.Contains("surrogate", error, StringComparison.Ordinal);
+        }
+
+        Assert.Throws<CanonicalJsonException>(() => CanonicalJson.Encode(JsonValue.Create('\uD800')));
+        Assert.Equal("\"\uFF01\"", Canonical(JsonValue.Create('\uFF01')));
     }
 
     [Theory]
@@ -166,6 +172,7 @@ public class CanonicalJsonTests
     [InlineData("\"\\udc00x\"")]
     [InlineData("{\"\\ud800\":1}")]
     [InlineData("[\"\\ude00\\ud83d\"]")]
+    [InlineData("{\"a\":{\"b\\udc00\":1}}")]
     public void CanonicalJsonRejectsEscapedLoneSurrogatesInParsedJson(string json)
     {
         using var document = JsonDocument.Parse(json);
@@ -262,6 +269,10 @@ public class CanonicalJsonTests
         using var document = JsonDocument.Parse("""{"a":1,"b":2,"a":3}""");
         Assert.Throws<CanonicalJsonException>(() => CanonicalJson.Encode(document.RootElement));
     }
+
+    [Fact]
+    public void CanonicalJsonRejectsDuplicateKeysInParsedNodes() =>
+        Assert.Throws<CanonicalJsonException>(() => CanonicalJson.Encode(JsonNode.Parse("""{"x":{"a":1,"a":2}}""")));
 
     [Fact]
     public void CanonicalJsonRejectsAnUndefinedElement() =>

@@ -58,6 +58,17 @@ public class SigningKeyTests
         Assert.False(SigningKey.Verify(notAPoint, data, signature));
     }
 
+    [Fact]
+    public void OneKeySignsFromManyThreadsAtOnce()
+    {
+        var expected = TestKeys.Spec.Sign("{}"u8);
+        var results = new byte[200][];
+
+        Parallel.For(0, results.Length, i => results[i] = TestKeys.Spec.Sign("{}"u8));
+
+        Assert.All(results, r => Assert.Equal(expected, r));
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(31)]

@@ -153,9 +153,17 @@ public class UserSigTests
     }
 
     [Fact]
+    public void BytesAfterTheZlibStreamAreBadZlib()
+    {
+        var compressed = Convert.FromBase64String(Vector1UserSig.Replace('*', '+').Replace('-', '/').Replace('_', '='));
+
+        Assert.Equal(UserSigOutcome.BadZlib, UserSig.Verify(TencentBase64([.. compressed, 0]), AppId, Key, "xiaojun", Time, null).Outcome);
+    }
+
+    [Fact]
     public void ZlibBombIsBadZlib()
     {
-        var sig = TencentBase64(Zlib(new byte[4_000_000]));
+        var sig = TencentBase64(Zlib(new byte[4_000_000], CompressionLevel.SmallestSize));
 
         Assert.True(sig.Length < 8192);
         Assert.Equal(UserSigOutcome.BadZlib, UserSig.Verify(sig, AppId, Key, "xiaojun", Time, null).Outcome);
@@ -280,7 +288,7 @@ public class UserSigTests
 
     [Theory]
     [InlineData("LvA7d/Iw7gSsnskvVzBDPOCCDbuNCw4GHwTC0bip+B4")]
-    [InlineData("LvA7d/Iw7gSsnskvVzBDPOCCDbuNCw4GHwTC0bip+B5=")]
+    [InlineData("LvA7d/Iw7gSsnskvVzBDPOCCDbuNCw4GHwTC0bip+B8=")]
     [InlineData("not base64")]
     [InlineData("")]
     [InlineData("LvA7d/Iw7gSsnskvVzBDPOCCDbuNCw4GHwTC0bip")]
@@ -314,7 +322,8 @@ public class UserSigTests
     [Fact]
     public void TruncatedUserSigNeverVerifies()
     {
-        for (var length = 1; length < Vector1UserSig.Length; length++)
+        // Dropping only the trailing padding keeps every byte, so that is not a truncation.
+        for (var length = 1; length < Vector1UserSig.TrimEnd('_').Length; length++)
         {
             var check = UserSig.Verify(Vector1UserSig[..length], AppId, Key, "xiaojun", Time, null);
             Assert.False(check.IsValid, $"truncated to {length}");
@@ -359,10 +368,16 @@ public class UserSigTests
 
     private static string FromDocumentText(string json) => TencentBase64(Zlib(Encoding.UTF8.GetBytes(json)));
 
-    private static byte[] Zlib(byte[] data)
+    private static byte[] Zlib(byte[] data, CompressionLevel level = CompressionLevel.Fastest)
     {
+        if (data.Length == 0)
+        {
+            // ZLibStream writes nothing at all for no input; this is zlib.compress(b"").
+            return [0x78, 0x9C, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01];
+        }
+
         using var output = new MemoryStream();
-        using (var zlib = new ZLibStream(output, CompressionLevel.Fastest))
+        using (var zlib = new ZLibStream(output, level))
         {
             zlib.Write(data);
         }

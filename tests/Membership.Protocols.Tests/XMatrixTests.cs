@@ -206,12 +206,6 @@ public class XMatrixTests
         Assert.Equal(expected, error);
     }
 
-    private static string SignatureOf(string header)
-    {
-        Assert.True(XMatrix.TryParse(header, out var auth, out _));
-        return auth.Signature;
-    }
-
     [Fact]
     public void HeaderHasNoSpacesAfterCommas() =>
         Assert.DoesNotContain(", ", XMatrix.CreateHeader("GET", "/", "a", "b", null, Spec), StringComparison.Ordinal);
@@ -224,5 +218,11 @@ public class XMatrixTests
         Assert.Equal(
             """{"content":{"event":{"auth_events":["$a","$b"],"content":{"displayname":"Bob","membership":"invite"},"depth":5,"hashes":{"sha256":"aVkZzEeALos7XebCooZs+ZKWjHuVj6k5XRAY9b41VtU"},"origin":"domain","origin_server_ts":1000000,"prev_events":["$c"],"room_id":"!r:domain","sender":"@a:domain","signatures":{"domain":{"ed25519:1":"IJMSznXIOw5SYM1M7CFH8O+a55qaZYVmpT9h5Y1mSSqaMUMmJujAdQ4JKUDCX/Fs/J8194284yBy1ZPDYFm8Dw"}},"state_key":"@b:remote.example","type":"m.room.member","unsigned":{"age":5}},"invite_room_state":[],"room_version":"10"},"destination":"remote.example","method":"PUT","origin":"domain","uri":"/_matrix/federation/v2/invite/%21r%3Adomain/%246p-akDAwWw56G8rWOlh9pDzJCqY3V21fqXXonKTzpm0"}""",
             Encoding.UTF8.GetString(CanonicalJson.EncodeForSigning(signed)));
+    }
+
+    private static string SignatureOf(string header)
+    {
+        Assert.True(XMatrix.TryParse(header, out var auth, out _));
+        return auth.Signature;
     }
 }

@@ -115,7 +115,7 @@ public class PowerLevelsTests
     [InlineData("100", 100)]
     public void IntegersInTheCanonicalRangeAreAccepted(string literal, long expected)
     {
-        var levels = PowerLevels.Parse(Json($$"""{"ban":{{literal}},"users":{"@alice:example.org":{{literal}}}}"""));
+        var levels = PowerLevels.Parse(Json($$$"""{"ban":{{{literal}}},"users":{"@alice:example.org":{{{literal}}}}}"""));
 
         Assert.Equal(expected, levels.Ban);
         Assert.Equal(expected, levels.LevelOf(Alice));

@@ -485,7 +485,7 @@ public class MembershipRulesTests
         {
             JoinRows, InviteRows, LeaveRows, BanRows, KnockRows, UnknownMembershipRows, TransitionTableRows, ApiRows,
             RepeatRows, EqualPowerRows, ServerAdminRows, FederateRows, MemberCapRows,
-        }.SelectMany(rows => rows.Select(row => (MemberCase)row[0]));
+        }.SelectMany(rows => rows.Cast<object[]>().Select(row => (MemberCase)row[0]));
 
     private static void Check(MemberCase row)
     {
