@@ -18,7 +18,6 @@ using Membership.Functions.Client.PutState;
 using Membership.Functions.Client.Unban;
 using Membership.Functions.Client.Versions;
 using Membership.Functions.Client.WhoAmI;
-using Membership.Functions.Federation.ServerKeys;
 
 namespace Membership.Functions;
 
@@ -52,9 +51,6 @@ internal static class Endpoints
         app.Map("PutState", "PUT", $"{Client}/rooms/{{roomId}}/state/{{eventType}}/{{stateKey?}}", PutState.Handle);
         app.Map("LegacyMembership", "POST", "_matrix/client/api/v1/rooms/{roomId}/{action:regex(^(join|invite|leave|kick|ban|unban)$)}", LegacyMembership.Handle);
     }
-
-    public static void MapFederationApi(this IEndpointRouteBuilder app) =>
-        app.Map("ServerKeys", "GET", "_matrix/key/v2/server", ServerKeys.Handle);
 
     public static void MapAdminApi(this IEndpointRouteBuilder app)
     {

@@ -9,7 +9,8 @@ namespace Membership.Functions.Admin;
 
 /// <summary>
 /// The admin request pipeline, run by every admin command: query parameters (sdkappid, identifier, usersig, random,
-/// contenttype), the UserSig, the App-admin check, then the JSON body. Each failure has its own Tencent code.
+/// contenttype), the UserSig, the App-admin check, the per-command rate limit, then the JSON body. Each failure has
+/// its own Tencent code.
 /// </summary>
 internal static class AdminRequest
 {
@@ -64,15 +65,35 @@ internal static class AdminRequest
             throw new TencentException(TencentCodes.NotAnAdmin, $"{identifier} is not an App administrator; admin commands need an App admin identifier");
         }
 
+        // Per App and command, as Tencent limits every command (the route stands for the command: a bounded set).
+        var command = (http.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText?.TrimStart('/') ?? http.Request.Path.Value ?? string.Empty;
+        var limiter = http.RequestServices.GetRequiredService<AdminRateLimiter>();
+        if (!limiter.TryAcquire(sdkAppId, command))
+        {
+            throw new TencentException(TencentCodes.RateLimited, $"Too many calls of {command}: the limit is {limiter.PerSecond} a second per App and command; slow down");
+        }
+
         var bytes = await JsonBody.ReadBytesAsync(http, MaxBodyBytes) ?? throw new TencentException(TencentCodes.BadJson, $"The body is larger than {MaxBodyBytes} bytes");
         if (bytes.Length == 0)
         {
             throw new TencentException(TencentCodes.BadJson, "The body is empty; send {} when a command needs no fields");
         }
 
+        // JsonNode checks the UTF-8 inside strings only when they are read, so check the whole body first.
+        if (!System.Text.Unicode.Utf8.IsValid(bytes))
+        {
+            throw new TencentException(TencentCodes.BadJson, "The body is not valid UTF-8");
+        }
+
         try
         {
-            return JsonNode.Parse(bytes, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false, MaxDepth = 64 }) is JsonObject body
+            var node = JsonNode.Parse(bytes, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false, MaxDepth = 64 });
+            if (!JsonBody.StringsAreUnicode(bytes))
+            {
+                throw new TencentException(TencentCodes.BadJson, "The body holds a string with an unpaired surrogate escape (such as \\ud800)");
+            }
+
+            return node is JsonObject body
                 ? (identifier, body)
                 : throw new TencentException(TencentCodes.BadJson, "The body must be a JSON object");
         }

@@ -27,6 +27,7 @@ internal static class TencentCodes
     public const int RoomNotFound = 100004;
     public const int NotAMember = 100005;
     public const int NoPermission = 100006;
+    public const int CallbackNotFound = 100301;
 }
 
 /// <summary>The admin surface's one error type: a Tencent code and its ErrorInfo.</summary>

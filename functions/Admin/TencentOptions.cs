@@ -10,5 +10,11 @@ internal sealed class TencentOptions
     /// <summary>App administrator identifiers; only they may call admin commands.</summary>
     public List<string> Admins { get; set; } = [];
 
+    /// <summary>
+    /// Calls a second per App and admin command (Tencent documents 200 for every Room Engine command); 0 or less: no
+    /// limit. Over it, a call answers 60007.
+    /// </summary>
+    public int RateLimitPerSecond { get; set; } = 200;
+
     public IReadOnlyList<string> EffectiveAdmins => Admins.Count > 0 ? Admins : ["administrator"];
 }

@@ -4,7 +4,10 @@ using Membership.Service;
 
 namespace Membership.Functions.Client;
 
-/// <summary>Matrix access tokens: <c>Authorization: Bearer</c>, or the deprecated <c>access_token</c> query parameter.</summary>
+/// <summary>
+/// Matrix access tokens: <c>Authorization: Bearer</c>, or the deprecated <c>access_token</c> query parameter. Writes
+/// (POST, PUT) then take one from the token's <see cref="ClientRateLimiter"/> budget.
+/// </summary>
 internal static class ClientAuth
 {
     public static async Task<UserId> RequireUserAsync(HttpContext http)
@@ -37,7 +40,11 @@ internal static class ClientAuth
             throw new MatrixException(ErrorCode.MissingToken, "Missing access token");
         }
 
-        var user = await http.RequestServices.GetRequiredService<TokenService>().AuthenticateAsync(token, http.RequestAborted);
-        return user ?? throw new MatrixException(ErrorCode.UnknownToken, "Unrecognised access token");
+        var user = await http.RequestServices.GetRequiredService<TokenService>().AuthenticateAsync(token, http.RequestAborted)
+            ?? throw new MatrixException(ErrorCode.UnknownToken, "Unrecognised access token");
+
+        // Writes are limited per access token, once it is known to be one (429 M_LIMIT_EXCEEDED).
+        http.RequestServices.GetRequiredService<ClientRateLimiter>().ThrowIfLimited(http, token);
+        return user;
     }
 }

@@ -20,12 +20,16 @@ internal static class MembershipActions
         var body = await JsonBody.ReadObjectAsync(http);
         var target = body.RequiredUserId("user_id");
         var content = MembershipChange.ContentFor(action, body.OptionalReason());
-        if (action == MembershipAction.Invite)
+        var change = new MembershipChange(action, sender, target, content);
+        if (action == MembershipAction.Invite && !Rooms(http).Server.IsLocal(target))
         {
-            RequireLocal(http, target, "invite");
+            await Federation.OutboundInvite.SendAsync(http, room, change);
+        }
+        else
+        {
+            await ApplyAsync(http, room, change);
         }
 
-        await ApplyAsync(http, room, new MembershipChange(action, sender, target, content));
         await ClientJson.WriteEmptyAsync(http);
     }
 
@@ -66,12 +70,12 @@ internal static class MembershipActions
         ClientJson.ThrowIfFailed(result, room);
     }
 
-    /// <summary>Invites to other servers need the federation invite, which this server does not send yet.</summary>
+    /// <summary>Users of other servers are reached only through the federation invite of <c>POST /rooms/{roomId}/invite</c>.</summary>
     public static void RequireLocal(HttpContext http, UserId user, string what)
     {
         if (user.Server != Rooms(http).Server.Name)
         {
-            throw MatrixException.Forbidden($"Cannot {what} {user}: users of other servers are not supported yet (no outbound federation)");
+            throw MatrixException.Forbidden($"Cannot {what} {user} here: users of other servers can only be invited, with POST /rooms/{{roomId}}/invite");
         }
     }
 

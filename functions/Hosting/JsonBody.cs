@@ -23,6 +23,12 @@ internal static class JsonBody
             return [];
         }
 
+        // JsonNode checks the UTF-8 inside strings only when they are read (a 500 by then), so check the whole body first.
+        if (!System.Text.Unicode.Utf8.IsValid(bytes))
+        {
+            throw new MatrixException(ErrorCode.NotJson, "Content not JSON: it is not valid UTF-8.");
+        }
+
         JsonNode? node;
         try
         {
@@ -33,7 +39,37 @@ internal static class JsonBody
             throw new MatrixException(ErrorCode.NotJson, "Content not JSON.");
         }
 
+        if (!StringsAreUnicode(bytes))
+        {
+            throw new MatrixException(ErrorCode.NotJson, "Content not JSON: a string holds an unpaired surrogate escape (such as \\ud800), which is not Unicode text.");
+        }
+
         return node as JsonObject ?? throw MatrixException.BadJson("Content must be a JSON object.");
+    }
+
+    /// <summary>
+    /// Escaped lone surrogates pass the JSON grammar but are not text (I-JSON forbids them): reading such a string throws
+    /// later (a 500), and it could never be signed as canonical JSON. Checks every escaped string and property name.
+    /// </summary>
+    public static bool StringsAreUnicode(byte[] bytes)
+    {
+        var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { MaxDepth = Options.MaxDepth });
+        try
+        {
+            while (reader.Read())
+            {
+                if (reader.TokenType is JsonTokenType.String or JsonTokenType.PropertyName && reader.ValueIsEscaped)
+                {
+                    _ = reader.GetString();
+                }
+            }
+
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
     }
 
     /// <summary>The body's bytes, or null when it is longer than <paramref name="limit"/>.</summary>

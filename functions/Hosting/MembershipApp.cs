@@ -1,4 +1,9 @@
 using Membership.Functions.Admin;
+using Membership.Functions.Docs;
+using Membership.Functions.Federation;
+using Membership.Functions.RoomConfig;
+using Membership.Functions.RoomEngine;
+using Membership.Functions.Webhooks;
 using Membership.Service;
 using Membership.Storage;
 using Microsoft.AspNetCore.Routing.Constraints;
@@ -37,6 +42,14 @@ public static partial class MembershipApp
         builder.Services.AddSingleton<UserIndex>();
         builder.Services.AddSingleton<RoomService>();
         builder.Services.AddSingleton<TokenService>();
+        builder.Services.AddSingleton<AdminRateLimiter>();
+        builder.Services.AddSingleton<Client.ClientRateLimiter>();
+        builder.Services.AddFederation();
+        builder.Services.AddWebhooks(builder.Configuration);
+
+        // Telemetry (exported only when APPLICATIONINSIGHTS_CONNECTION_STRING is set) and the OpenAPI document (built on first request).
+        builder.AddTelemetry();
+        builder.Services.AddApiDocs();
 
         // Route constraints: the slim builder leaves out regex, which the client version segment uses.
         builder.Services.AddRoutingCore().Configure<RouteOptions>(o => o.SetParameterPolicy<RegexInlineRouteConstraint>("regex"));
@@ -44,13 +57,22 @@ public static partial class MembershipApp
         var app = builder.Build();
 
         // Every failure in the surface's own envelope; CORS for web clients.
+        app.UseMiddleware<TelemetryScope>();
         app.UseMiddleware<SurfaceErrors>();
         app.UseMiddleware<Cors>();
 
         // The three surfaces.
         app.MapClientApi();
-        app.MapFederationApi();
+        app.MapFederationEndpoints();
         app.MapAdminApi();
+        app.MapRoomEngineApi();
+        app.MapRoomConfigApi();
+
+        // Webhooks: the timer-triggered sweep (POST /WebhookSweep from the Functions host).
+        app.MapWebhookFunctions();
+
+        // The API documentation: GET /openapi/v1.json and GET /docs.
+        app.MapApiDocs();
         return app;
     }
 

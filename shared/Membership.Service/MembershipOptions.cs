@@ -8,6 +8,21 @@ public sealed class MembershipOptions
     public FederationOptions Federation { get; set; } = new();
 
     public TokenOptions Tokens { get; set; } = new();
+
+    public RateLimitOptions RateLimits { get; set; } = new();
+}
+
+/// <summary>
+/// <c>Membership:RateLimits</c>: Matrix writes (POST and PUT of the client-server API) per access token, as a token
+/// bucket that refills at <see cref="ClientWritesPerSecond"/> and holds at most <see cref="ClientWritesBurst"/>.
+/// </summary>
+public sealed class RateLimitOptions
+{
+    /// <summary>Sustained writes a second per access token; 0 or less turns the limit off.</summary>
+    public int ClientWritesPerSecond { get; set; } = 20;
+
+    /// <summary>Writes an access token may make at once after a quiet spell (at least 1).</summary>
+    public int ClientWritesBurst { get; set; } = 50;
 }
 
 public sealed class FederationOptions
@@ -24,6 +39,25 @@ public sealed class FederationOptions
 
     /// <summary>Base URL overrides per remote server name (tests, private deployments).</summary>
     public Dictionary<string, string> Servers { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Keys this server used before the current one, published as <c>old_verify_keys</c> after a rotation.</summary>
+    public List<OldVerifyKey> OldKeys { get; set; } = [];
+
+    /// <summary>Bound on one key fetch or server discovery request to another server.</summary>
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Bound on one outgoing invite (the remote fetches our keys while it answers, so longer than a key fetch).</summary>
+    public TimeSpan InviteTimeout { get; set; } = TimeSpan.FromSeconds(15);
+}
+
+/// <summary>A retired verify key: <c>Membership:Federation:OldKeys:{n}:KeyId</c>, <c>PublicKey</c> (unpadded base64), <c>ExpiredTs</c> (ms).</summary>
+public sealed class OldVerifyKey
+{
+    public string KeyId { get; set; } = string.Empty;
+
+    public string PublicKey { get; set; } = string.Empty;
+
+    public long ExpiredTs { get; set; }
 }
 
 public sealed class TokenOptions

@@ -12,7 +12,7 @@ namespace Membership.Service;
 /// chained to the previous one; member rows, counts and the head follow the events, so the commit is derived from
 /// the events and never disagrees with the log.
 /// </summary>
-internal sealed class RoomDraft
+internal sealed partial class RoomDraft
 {
     public const string MemberType = "m.room.member";
     public const string CreateType = "m.room.create";

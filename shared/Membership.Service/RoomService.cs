@@ -17,6 +17,7 @@ public sealed partial class RoomService(
     ServerIdentity server,
     RoomLocks locks,
     UserIndex index,
+    Webhooks.WebhookDispatcher webhooks,
     TimeProvider clock,
     ILogger<RoomService> logger)
 {
@@ -169,18 +170,19 @@ public sealed partial class RoomService(
         CommitWithRetryAsync(roomId, [sender.Value], surface, draft =>
         {
             var snapshot = draft.Snapshot();
-            var current = eventType == StateRules.PowerLevelsType ? snapshot.PowerLevels.Content : RoomDraft.ParseObject(draft.Head.JoinRulesContent);
-            if (JsonNode.DeepEquals(current, content) && snapshot.MembershipOf(sender) == RoomMembership.Join)
-            {
-                return Task.FromResult(new List<Denial>());
-            }
-
             var decision = eventType == StateRules.PowerLevelsType
                 ? StateRules.ChangePowerLevels(snapshot, sender, content)
                 : StateRules.ChangeJoinRules(snapshot, sender, content);
             if (decision.IsDenied)
             {
                 return Task.FromResult(new List<Denial> { new(sender, decision.Code, decision.Message) });
+            }
+
+            // Repeating the current content is a no-op, but only for a sender who may set it (others get the denial above).
+            var current = eventType == StateRules.PowerLevelsType ? snapshot.PowerLevels.Content : RoomDraft.ParseObject(draft.Head.JoinRulesContent);
+            if (JsonNode.DeepEquals(current, content))
+            {
+                return Task.FromResult(new List<Denial>());
             }
 
             draft.AppendState(eventType, sender, content, "set_state", clock.GetUtcNow());
@@ -206,17 +208,13 @@ public sealed partial class RoomService(
             return Task.FromResult(new List<Denial>());
         }, cancellationToken);
 
-    /// <summary>The room's head and every member row (one partition query each), or null when the room does not exist.</summary>
+    /// <summary>The room's head and every member row (one partition query), or null when the room does not exist.</summary>
     public async Task<RoomView?> GetRoomAsync(RoomId roomId, CancellationToken cancellationToken = default)
     {
-        var read = await store.ReadRoomAsync(roomId.Value, [], cancellationToken);
-        if (read is null || read.Head.DestroyedAt is not null)
-        {
-            return null;
-        }
-
-        var members = await store.ReadMembersAsync(roomId.Value, cancellationToken);
-        return new RoomView(read.Head, members);
+        var read = await store.ReadRoomAsync(roomId.Value, users: null, cancellationToken);
+        return read is null || read.Head.DestroyedAt is not null
+            ? null
+            : new RoomView(read.Head, [.. read.Members.Values.OrderBy(m => MembershipStore.MemberKey(m.UserId), StringComparer.Ordinal)]);
     }
 
     /// <summary>The room's member states as of event <paramref name="seq"/>, replayed from the log (for users who left).</summary>
@@ -374,11 +372,18 @@ public sealed partial class RoomService(
     private static bool IsRestricted(RoomDraft draft) =>
         draft.Snapshot().JoinRule == JoinRule.Restricted || draft.Snapshot().JoinRule == JoinRule.KnockRestricted;
 
-    private void Project(RoomDraft draft) =>
+    /// <summary>After a commit, off the request path: the per-user index, and the webhook dispatcher (the log is its outbox).</summary>
+    private void Project(RoomDraft draft)
+    {
         index.Enqueue(draft.Events.Where(e => e.Type == RoomDraft.MemberType && e.StateKey is not null)
             .Select(e => new UserRoomRecord(e.StateKey!, draft.Head.RoomId, draft.MemberOf(e.StateKey!)?.Seq == e.Seq ? draft.MemberOf(e.StateKey!)!.Membership : "leave", e.Seq))
             .GroupBy(r => r.UserId)
             .Select(g => g.Last()));
+        if (draft.Events.Count > 0)
+        {
+            webhooks.OnCommitted(draft.Head.RoomId, draft.Head.Seq);
+        }
+    }
 
     private static JsonObject BuildPowerLevels(CreateRoomSpec spec)
     {

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using Azure;
 using Azure.Core;
@@ -17,14 +18,26 @@ public sealed partial class MembershipStore
     private const string MemberPrefix = "member:";
     private const string EventPrefix = "event:";
 
+    /// <summary>';' follows ':' in code-point order, so [member:, member;) is exactly the member rows.</summary>
+    private const string MemberRangeEnd = "member;";
+
+    /// <summary>Row keys one filter may name: 15 comparisons, one of them the partition.</summary>
+    private const int MaxPointReads = 14;
+
     private readonly TableClient _rooms;
     private readonly TableClient _userRooms;
     private readonly TableClient _tokens;
     private readonly TableClient _aliases;
     private readonly TableServiceClient _service;
+    private readonly TableCreation _tableCreation;
     private readonly string[] _tableNames;
+    private readonly Lock _recreateGate = new();
+    private Task? _recreating;
     private int _tablesReady;
 
+    // The SDK materialises query results with Activator.CreateInstance<TableEntity>(); keep that constructor under
+    // trimming (Native AOT), where nothing else references it.
+    [DynamicDependency(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor, typeof(TableEntity))]
     public MembershipStore(StorageOptions options, StorageMetrics metrics)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -37,9 +50,11 @@ public sealed partial class MembershipStore
         clientOptions.Retry.Mode = RetryMode.Exponential;
         clientOptions.AddPolicy(metrics.CreatePolicy(), HttpPipelinePosition.PerRetry);
 
-        _service = options.TableServiceUri is { } uri
-            ? new TableServiceClient(uri, CreateCredential(options), clientOptions)
+        var credential = options.TableServiceUri is null ? null : CreateCredential(options);
+        _service = credential is not null
+            ? new TableServiceClient(options.TableServiceUri, credential, clientOptions)
             : new TableServiceClient(options.ConnectionString, clientOptions);
+        _tableCreation = TableCreation.FromOptions(options, credential);
 
         var prefix = options.TablePrefix;
         if (prefix.Length > 0 && (!char.IsAsciiLetter(prefix[0]) || !prefix.All(char.IsAsciiLetterOrDigit) || prefix.Length > 40))
@@ -47,7 +62,7 @@ public sealed partial class MembershipStore
             throw new ArgumentException("Membership:Storage:TablePrefix must be letters and digits, starting with a letter, at most 40 characters");
         }
 
-        _tableNames = [prefix + "rooms", prefix + "userrooms", prefix + "tokens", prefix + "aliases"];
+        _tableNames = [prefix + "rooms", prefix + "userrooms", prefix + "tokens", prefix + "aliases", prefix + ServerKeysTable, prefix + WebhooksTable];
         _rooms = _service.GetTableClient(_tableNames[0]);
         _userRooms = _service.GetTableClient(_tableNames[1]);
         _tokens = _service.GetTableClient(_tableNames[2]);
@@ -67,23 +82,51 @@ public sealed partial class MembershipStore
             return;
         }
 
-        await Guard(async () =>
-        {
-            await Task.WhenAll(_tableNames.Select(name => _service.CreateTableIfNotExistsAsync(name, cancellationToken)));
-            return true;
-        });
+        await CreateTablesAsync(cancellationToken);
         Volatile.Write(ref _tablesReady, 1);
     }
 
+    private async Task CreateTablesAsync(CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient();
+        await GuardOnce(async () =>
+        {
+            await Task.WhenAll(_tableNames.Select(name => _tableCreation.CreateIfNotExistsAsync(http, name, cancellationToken)));
+            return true;
+        });
+    }
+
     /// <summary>
-    /// One round trip: the room head and the member rows of <paramref name="users"/>, in a single partition query.
-    /// Null when the room does not exist.
+    /// Creates the tables again after storage answered TableNotFound (an emulator restarted in memory, an account
+    /// recreated): callers meeting it at the same time share one attempt.
     /// </summary>
-    public async Task<RoomRead?> ReadRoomAsync(string roomId, IEnumerable<string> users, CancellationToken cancellationToken = default)
+    private Task RecreateTablesAsync()
+    {
+        lock (_recreateGate)
+        {
+            if (_recreating is null || _recreating.IsCompleted)
+            {
+                _recreating = CreateTablesAsync(CancellationToken.None);
+            }
+
+            return _recreating;
+        }
+    }
+
+    /// <summary>
+    /// One round trip: the room head and the member rows of <paramref name="users"/> (every member row when null), in a
+    /// single partition query. Null when the room does not exist.
+    /// </summary>
+    public async Task<RoomRead?> ReadRoomAsync(string roomId, IEnumerable<string>? users, CancellationToken cancellationToken = default)
     {
         var partition = TableKey.Encode(roomId);
-        var rowKeys = users.Distinct(StringComparer.Ordinal).Select(MemberKey).Prepend(HeadKey).ToList();
-        var filter = $"PartitionKey eq '{Quote(partition)}' and ({string.Join(" or ", rowKeys.Select(k => $"RowKey eq '{Quote(k)}'"))})";
+        var rowKeys = users is null ? null : users.Distinct(StringComparer.Ordinal).Select(MemberKey).Prepend(HeadKey).ToList();
+
+        // Table Storage allows at most 15 comparisons in a filter: a larger set (a 20-member kick) reads the head and
+        // every member row of the partition instead, still in one query (1,000 rows a page).
+        var filter = rowKeys is { Count: <= MaxPointReads }
+            ? $"PartitionKey eq '{Quote(partition)}' and ({string.Join(" or ", rowKeys.Select(k => $"RowKey eq '{Quote(k)}'"))})"
+            : $"PartitionKey eq '{Quote(partition)}' and (RowKey eq '{HeadKey}' or (RowKey ge '{MemberPrefix}' and RowKey lt '{MemberRangeEnd}'))";
         return await Guard(async () =>
         {
             RoomHead? head = null;
@@ -109,7 +152,7 @@ public sealed partial class MembershipStore
     public async Task<IReadOnlyList<MemberRecord>> ReadMembersAsync(string roomId, CancellationToken cancellationToken = default)
     {
         var partition = TableKey.Encode(roomId);
-        var filter = $"PartitionKey eq '{Quote(partition)}' and RowKey ge '{MemberPrefix}' and RowKey lt 'member;'";
+        var filter = $"PartitionKey eq '{Quote(partition)}' and RowKey ge '{MemberPrefix}' and RowKey lt '{MemberRangeEnd}'";
         return await Guard(async () =>
         {
             var list = new List<MemberRecord>();
@@ -248,8 +291,25 @@ public sealed partial class MembershipStore
     // OData string literals double their single quotes.
     private static string Quote(string value) => value.Replace("'", "''", StringComparison.Ordinal);
 
-    /// <summary>Every storage fault becomes one typed exception; callers never see SDK exceptions or hang past the bound.</summary>
-    private static async Task<T> Guard<T>(Func<Task<T>> call)
+    /// <summary>
+    /// Every storage fault becomes one typed exception; callers never see SDK exceptions or hang past the bound. A table
+    /// that has vanished (404 TableNotFound) is created again, once, and the call retried: nothing was written by a
+    /// call to a table that did not exist, so the retry cannot apply anything twice.
+    /// </summary>
+    private async Task<T> Guard<T>(Func<Task<T>> call)
+    {
+        try
+        {
+            return await GuardOnce(call);
+        }
+        catch (StorageUnavailableException ex) when (ex.InnerException is RequestFailedException { Status: 404, ErrorCode: "TableNotFound" })
+        {
+            await RecreateTablesAsync();
+            return await GuardOnce(call);
+        }
+    }
+
+    private static async Task<T> GuardOnce<T>(Func<Task<T>> call)
     {
         try
         {
@@ -259,7 +319,8 @@ public sealed partial class MembershipStore
         {
             throw new StorageUnavailableException($"Table Storage answered {ex.Status} {ex.ErrorCode}", ex);
         }
-        catch (Exception ex) when (ex is HttpRequestException or IOException or TimeoutException or AggregateException or TaskCanceledException)
+        // SocketException too: SocketsHttpHandler lets one escape when the peer drops a connection it has just accepted.
+        catch (Exception ex) when (ex is HttpRequestException or IOException or System.Net.Sockets.SocketException or TimeoutException or AggregateException or TaskCanceledException)
         {
             throw new StorageUnavailableException("Table Storage could not be reached", ex);
         }

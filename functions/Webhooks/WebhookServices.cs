@@ -1,0 +1,44 @@
+using Membership.Functions.Admin;
+using Membership.Service.Webhooks;
+using Membership.Storage;
+
+namespace Membership.Functions.Webhooks;
+
+/// <summary>Webhooks: the dispatcher and its settings (<c>Membership:Webhooks</c>), and the timer function's endpoint.</summary>
+internal static class WebhookServices
+{
+    /// <summary>
+    /// Registers the dispatcher, its sender, the callback settings cache and the background service. Under the Functions
+    /// host (<c>FUNCTIONS_CUSTOMHANDLER_PORT</c> set) the <c>WebhookSweep</c> timer sweeps and every instance polls the
+    /// stored configuration; locally a background sweep runs and an instance without callbacks does no webhook I/O.
+    /// </summary>
+    public static IServiceCollection AddWebhooks(this IServiceCollection services, IConfiguration configuration)
+    {
+        var membership = configuration.GetSection("Membership");
+        var options = membership.GetSection("Webhooks").Get<WebhookOptions>() ?? new WebhookOptions();
+        options.SdkAppId = (membership.GetSection("Tencent").Get<TencentOptions>() ?? new TencentOptions()).SdkAppId;
+        var underFunctions = !string.IsNullOrEmpty(configuration["FUNCTIONS_CUSTOMHANDLER_PORT"]);
+        options.PollConfigWhenDisabled ??= underFunctions;
+        options.BackgroundSweep ??= !underFunctions;
+        options.Validate();
+
+        return services
+            .AddSingleton(options)
+            .AddSingleton(sp =>
+            {
+                // Its own client and metrics, so webhook traffic never counts as the request path's.
+                var metrics = new StorageMetrics();
+                return new WebhookStore(new MembershipStore(sp.GetRequiredService<StorageOptions>(), metrics), metrics);
+            })
+            .AddSingleton<WebhookSettings>()
+            .AddSingleton<WebhookSender>()
+            .AddSingleton<WebhookDispatcher>()
+            .AddHostedService<WebhookBackgroundService>();
+    }
+
+    /// <summary>The timer-triggered sweep, as the Functions host invokes it (POST /{functionName}).</summary>
+    public static void MapWebhookFunctions(this IEndpointRouteBuilder app) =>
+        app.MapMethods("/WebhookSweep", ["POST"], WebhookSweep.WebhookSweep.Handle)
+            .WithName("WebhookSweep")
+            .WithDisplayName("WebhookSweep");
+}
