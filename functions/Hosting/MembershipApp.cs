@@ -27,7 +27,8 @@ public static partial class MembershipApp
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.AspNetCore.Routing", LogLevel.Warning);
 
-        // Configuration: Membership:* (DESIGN.md §7).
+        // Configuration: Membership:* (DESIGN.md §7), refusing secrets that are still Key Vault references.
+        SecretReferenceGuard.Check(builder.Configuration);
         var membership = builder.Configuration.GetSection("Membership");
         builder.Services.AddSingleton(membership.Get<MembershipOptions>() ?? new MembershipOptions());
         builder.Services.AddSingleton(membership.GetSection("Storage").Get<StorageOptions>() ?? new StorageOptions());
@@ -76,18 +77,25 @@ public static partial class MembershipApp
         return app;
     }
 
-    /// <summary>Creates the tables before serving; a storage outage at start-up is logged and requests answer 503 until it ends.</summary>
-    public static async Task PrepareStorageAsync(this WebApplication app)
+    /// <summary>
+    /// Starts creating the tables without holding up the first request (cold start): a request meeting a missing table
+    /// waits for this same attempt. A storage outage at start-up is logged and requests answer 503 until it ends.
+    /// </summary>
+    public static void StartPreparingStorage(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        try
+        var store = app.Services.GetRequiredService<MembershipStore>();
+        _ = Task.Run(async () =>
         {
-            await app.Services.GetRequiredService<MembershipStore>().EnsureTablesAsync();
-        }
-        catch (StorageUnavailableException ex)
-        {
-            LogStorageNotReady(app.Logger, ex);
-        }
+            try
+            {
+                await store.EnsureTablesAsync();
+            }
+            catch (StorageUnavailableException ex)
+            {
+                LogStorageNotReady(app.Logger, ex);
+            }
+        });
     }
 
     private static void ConfigureListenAddress(WebApplicationBuilder builder)

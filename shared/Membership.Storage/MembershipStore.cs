@@ -31,8 +31,8 @@ public sealed partial class MembershipStore
     private readonly TableServiceClient _service;
     private readonly TableCreation _tableCreation;
     private readonly string[] _tableNames;
-    private readonly Lock _recreateGate = new();
-    private Task? _recreating;
+    private readonly Lock _creationGate = new();
+    private Task? _creation;
     private int _tablesReady;
 
     // The SDK materialises query results with Activator.CreateInstance<TableEntity>(); keep that constructor under
@@ -74,7 +74,10 @@ public sealed partial class MembershipStore
     private static DefaultAzureCredential CreateCredential(StorageOptions options) =>
         new DefaultAzureCredential(new DefaultAzureCredentialOptions { ManagedIdentityClientId = options.ManagedIdentityClientId });
 
-    /// <summary>Creates the tables if they do not exist. Called once at start-up (and by tests).</summary>
+    /// <summary>
+    /// Creates the tables if they do not exist: started at start-up without holding up the first request (in Azure they
+    /// exist after the first run), and awaited by tests.
+    /// </summary>
     public async Task EnsureTablesAsync(CancellationToken cancellationToken = default)
     {
         if (Volatile.Read(ref _tablesReady) == 1)
@@ -82,35 +85,35 @@ public sealed partial class MembershipStore
             return;
         }
 
-        await CreateTablesAsync(cancellationToken);
+        await CreateTablesOnceAsync().WaitAsync(cancellationToken);
         Volatile.Write(ref _tablesReady, 1);
     }
 
-    private async Task CreateTablesAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Creates the tables, sharing one attempt among callers at the same time: start-up, and calls that met
+    /// TableNotFound (tables not created yet, an emulator restarted in memory, an account recreated).
+    /// </summary>
+    private Task CreateTablesOnceAsync()
+    {
+        lock (_creationGate)
+        {
+            if (_creation is null || _creation.IsCompleted)
+            {
+                _creation = CreateTablesAsync();
+            }
+
+            return _creation;
+        }
+    }
+
+    private async Task CreateTablesAsync()
     {
         using var http = new HttpClient();
         await GuardOnce(async () =>
         {
-            await Task.WhenAll(_tableNames.Select(name => _tableCreation.CreateIfNotExistsAsync(http, name, cancellationToken)));
+            await Task.WhenAll(_tableNames.Select(name => _tableCreation.CreateIfNotExistsAsync(http, name, CancellationToken.None)));
             return true;
         });
-    }
-
-    /// <summary>
-    /// Creates the tables again after storage answered TableNotFound (an emulator restarted in memory, an account
-    /// recreated): callers meeting it at the same time share one attempt.
-    /// </summary>
-    private Task RecreateTablesAsync()
-    {
-        lock (_recreateGate)
-        {
-            if (_recreating is null || _recreating.IsCompleted)
-            {
-                _recreating = CreateTablesAsync(CancellationToken.None);
-            }
-
-            return _recreating;
-        }
     }
 
     /// <summary>
@@ -304,7 +307,7 @@ public sealed partial class MembershipStore
         }
         catch (StorageUnavailableException ex) when (ex.InnerException is RequestFailedException { Status: 404, ErrorCode: "TableNotFound" })
         {
-            await RecreateTablesAsync();
+            await CreateTablesOnceAsync();
             return await GuardOnce(call);
         }
     }

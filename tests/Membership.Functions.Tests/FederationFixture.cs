@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Membership.Functions.Hosting;
 using Membership.Protocols;
+using Membership.Storage;
 using Membership.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
@@ -152,7 +153,7 @@ public sealed class HomeServer : IAsyncDisposable
                 builder.Configuration["Logging:LogLevel:Default"] = "Warning";
                 configure(builder.Configuration);
             });
-        await app.PrepareStorageAsync();
+        await app.Services.GetRequiredService<MembershipStore>().EnsureTablesAsync();
         await app.StartAsync();
         return new HomeServer(name, app, new Uri($"http://127.0.0.1:{port}"));
     }

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Membership.Functions.Hosting;
+using Membership.Storage;
 using Membership.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -50,7 +51,7 @@ public sealed class FuzzHost : IAsyncLifetime
             builder.Configuration["Logging:LogLevel:Default"] = "Warning";
             builder.Logging.AddProvider(Log);
         });
-        await _app.PrepareStorageAsync();
+        await _app.Services.GetRequiredService<MembershipStore>().EnsureTablesAsync();
         await _app.StartAsync();
         var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         Http = new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromSeconds(60) };

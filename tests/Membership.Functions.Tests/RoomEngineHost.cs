@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.RegularExpressions;
 using Membership.Functions.Hosting;
+using Membership.Storage;
 using Membership.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -51,7 +52,7 @@ public abstract class RoomEngineHost : IAsyncLifetime
                 builder.Configuration[key] = value;
             }
         });
-        await _app.PrepareStorageAsync();
+        await _app.Services.GetRequiredService<MembershipStore>().EnsureTablesAsync();
         await _app.StartAsync();
         var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         Http = new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromSeconds(60) };

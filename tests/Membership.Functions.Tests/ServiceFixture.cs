@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Membership.Functions.Hosting;
 using Membership.Protocols;
+using Membership.Storage;
 using Membership.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -44,7 +45,7 @@ public sealed class ServiceFixture : IAsyncLifetime
                 builder.Configuration["Membership:Storage:NetworkTimeout"] = "00:00:05";
                 builder.Configuration["Logging:LogLevel:Default"] = "Warning";
             });
-        await _app.PrepareStorageAsync();
+        await _app.Services.GetRequiredService<MembershipStore>().EnsureTablesAsync();
         await _app.StartAsync();
         var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         BaseAddress = new Uri(address);

@@ -193,7 +193,7 @@ public sealed class TelemetryFixture : IAsyncLifetime
                 builder.Logging.AddProvider(Logs);
                 builder.Services.AddSingleton(new TelemetryExport { Traces = t => t.AddProcessor(Spans) });
             });
-        await _app.PrepareStorageAsync();
+        await _app.Services.GetRequiredService<MembershipStore>().EnsureTablesAsync();
         await _app.StartAsync();
         var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         Http = new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromSeconds(60) };

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Membership.Functions.Hosting;
+using Membership.Storage;
 using Membership.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -183,7 +184,7 @@ internal sealed class WebhookApp : IAsyncDisposable
                 builder.Configuration[key] = value;
             }
         });
-        await app.PrepareStorageAsync();
+        await app.Services.GetRequiredService<MembershipStore>().EnsureTablesAsync();
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new WebhookApp(app, prefix, new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromSeconds(60) });
