@@ -99,7 +99,7 @@ internal sealed class ColdStart(BenchOptions options, Paths paths, IReadOnlyList
         };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
 
-        var info = binary.StartInfo(port, connection, prefix, paths.Work);
+        var info = binary.StartInfo(port, connection, prefix);
         var start = Stopwatch.GetTimestamp();
         var process = Processes.Start(info, Path.Combine(paths.Logs, string.Create(CultureInfo.InvariantCulture, $"coldstart-{binary.Name}-{trial}.log")));
         try

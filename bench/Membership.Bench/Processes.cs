@@ -289,9 +289,13 @@ internal sealed class AzuriteServer : IDisposable
 /// <summary>A build of the service (or the baseline app) that can be started.</summary>
 internal sealed record ServiceBinary(string Name, string File, IReadOnlyList<string> Args)
 {
-    public ProcessStartInfo StartInfo(int port, string connectionString, string tablePrefix, string workingDirectory)
+    /// <summary>
+    /// Started in its own folder, as the Functions host starts a custom handler in the app's root: that folder is the
+    /// content root ASP.NET Core looks at on start-up, so it must not be a tree of build output.
+    /// </summary>
+    public ProcessStartInfo StartInfo(int port, string connectionString, string tablePrefix)
     {
-        var info = new ProcessStartInfo(File) { WorkingDirectory = workingDirectory };
+        var info = new ProcessStartInfo(File) { WorkingDirectory = Path.GetDirectoryName(Args.Count > 0 ? Args[0] : File)! };
         foreach (var a in Args)
         {
             info.ArgumentList.Add(a);
@@ -335,7 +339,7 @@ internal sealed class RunningService : IDisposable
         for (var attempt = 1; ; attempt++)
         {
             var port = Processes.FreePort();
-            var process = Processes.Start(binary.StartInfo(port, connectionString, tablePrefix, paths.Work), log);
+            var process = Processes.Start(binary.StartInfo(port, connectionString, tablePrefix), log);
             if (await WaitReadyAsync(process, port, cancellationToken))
             {
                 return new RunningService(process, port);

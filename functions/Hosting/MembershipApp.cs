@@ -17,7 +17,9 @@ public static partial class MembershipApp
 
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateSlimBuilder(args);
+        // Settings come from the environment (app settings in Azure) and nothing reloads them: without this, start-up
+        // would watch the content root for appsettings changes (on Linux an inotify watch per folder below it).
+        var builder = WebApplication.CreateSlimBuilder([.. args, "--hostBuilder:reloadConfigOnChange=false"]);
         configure?.Invoke(builder);
 
         // Listen where the Functions host proxies to, else the configured URLs, else the local default.
