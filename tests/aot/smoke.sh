@@ -53,4 +53,21 @@ chunk={e["state_key"]:e["content"] for e in json.load(sys.stdin)["chunk"]}
 assert chunk["@alice:localhost"]["membership"]=="join", chunk
 assert chunk["@bob:localhost"]=={"membership":"leave","reason":"smoke"}, chunk
 '
-echo "smoke.sh: the AOT package served issue_token, createRoom, join, kick and members against Azurite"
+curl -sf "$base/openapi/v1.json" | python3 -c '
+import json,sys
+doc=json.load(sys.stdin)
+assert doc["openapi"].startswith("3.1"), doc["openapi"]
+assert len(doc["paths"]) >= 30 and "/_matrix/client/{version}/rooms/{roomId}/kick" in doc["paths"], sorted(doc["paths"])
+'
+echo "smoke.sh: the AOT package served issue_token, createRoom, join, kick, members and /openapi/v1.json against Azurite"
+
+# An unresolved Key Vault reference (App Service passes its text through) must stop the binary with one clear line.
+set +e
+refused=$(cd "$package" && FUNCTIONS_CUSTOMHANDLER_PORT="$(free_port)" \
+  Membership__Tencent__SecretKey='@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/tencent-secret-key)' \
+  timeout 20 ./membership 2>&1)
+code=$?
+set -e
+[ "$code" = 1 ] && echo "$refused" | grep -q "Refusing to start: the Key Vault reference of Membership:Tencent:SecretKey was not resolved" \
+  || { echo "smoke.sh: expected exit 1 naming the unresolved setting, got exit $code: $refused"; exit 1; }
+echo "smoke.sh: the binary refuses to start on an unresolved Key Vault reference (exit 1, setting named)"
