@@ -1,10 +1,6 @@
 using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
-using Membership.Functions.Hosting;
 using Membership.Storage;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using static Membership.Functions.Tests.ClientCalls;
 
@@ -55,7 +51,10 @@ public sealed class ConcurrencyTests(ServiceFixture fixture) : IClassFixture<Ser
             await fixture.JoinAsync(user, room);
         }
 
-        await using var second = instances == 2 ? await SecondInstance.StartAsync(fixture) : null;
+        // A second instance of the app on the fixture's tables: another "Functions instance".
+        await using var second = instances == 2
+            ? await TestApp.StartAsync(fixture.Storage.ConnectionString, [new("Membership:Storage:TablePrefix", fixture.Get<StorageOptions>().TablePrefix)])
+            : null;
         var clients = second is null ? new[] { fixture.Http } : [fixture.Http, second.Http];
         var actors = new[] { admin, mods[0], mods[1] };
         var random = new Random(20240613 + instances);
@@ -86,7 +85,7 @@ public sealed class ConcurrencyTests(ServiceFixture fixture) : IClassFixture<Ser
         Assert.Contains(results, r => r.Status == 200);
 
         // Two instances really raced on the head's ETag (one lock per instance cannot keep them apart); one instance never does.
-        var conflicts = fixture.Get<StorageMetrics>().Conflicts - conflictsBefore + (second?.Conflicts ?? 0);
+        var conflicts = fixture.Get<StorageMetrics>().Conflicts - conflictsBefore + (second?.Services.GetRequiredService<StorageMetrics>().Conflicts ?? 0);
         if (second is null)
         {
             Assert.Equal(0, conflicts);
@@ -166,45 +165,5 @@ public sealed class ConcurrencyTests(ServiceFixture fixture) : IClassFixture<Ser
         using var response = await client.SendAsync(request);
         var text = await response.Content.ReadAsStringAsync();
         return ((int)response.StatusCode, text.Length == 0 ? null : JsonNode.Parse(text));
-    }
-
-    /// <summary>A second instance of the app on the fixture's storage account and tables: another "Functions instance".</summary>
-    private sealed class SecondInstance : IAsyncDisposable
-    {
-        private readonly WebApplication _app;
-
-        private SecondInstance(WebApplication app, HttpClient http)
-        {
-            _app = app;
-            Http = http;
-        }
-
-        public HttpClient Http { get; }
-
-        public long Conflicts => _app.Services.GetRequiredService<StorageMetrics>().Conflicts;
-
-        public static async Task<SecondInstance> StartAsync(ServiceFixture fixture)
-        {
-            var prefix = fixture.Get<StorageOptions>().TablePrefix;
-            var app = MembershipApp.Build(
-                ["--urls", "http://127.0.0.1:0"],
-                builder =>
-                {
-                    builder.Configuration["Membership:Storage:ConnectionString"] = fixture.Storage.ConnectionString;
-                    builder.Configuration["Membership:Storage:TablePrefix"] = prefix;
-                    builder.Configuration["Membership:Storage:NetworkTimeout"] = "00:00:05";
-                    builder.Configuration["Logging:LogLevel:Default"] = "Warning";
-                });
-            await app.StartAsync();
-            var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-            return new SecondInstance(app, new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromSeconds(60) });
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            Http.Dispose();
-            await _app.StopAsync();
-            await _app.DisposeAsync();
-        }
     }
 }

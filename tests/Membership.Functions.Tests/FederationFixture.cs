@@ -3,11 +3,8 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
-using Membership.Functions.Hosting;
 using Membership.Protocols;
-using Membership.Storage;
 using Membership.Testing;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Membership.Functions.Tests;
@@ -120,13 +117,12 @@ public sealed class FederationFixture : IAsyncLifetime
 /// <summary>One instance of the service, running as the homeserver <see cref="Name"/>.</summary>
 public sealed class HomeServer : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private readonly TestApp _app;
 
-    private HomeServer(string name, WebApplication app, Uri baseAddress)
+    private HomeServer(string name, TestApp app)
     {
         Name = name;
         _app = app;
-        Http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(60) };
     }
 
     public string Name { get; }
@@ -134,28 +130,24 @@ public sealed class HomeServer : IAsyncDisposable
     /// <summary>Its signing key, so tests can also sign as this server.</summary>
     public SigningKey Key => KeyFor(Name);
 
-    public HttpClient Http { get; }
+    public HttpClient Http => _app.Http;
 
     public static SigningKey KeyFor(string name) => SigningKey.FromSeed(Seed(name), "ed25519:" + name);
 
     public static async Task<HomeServer> StartAsync(string name, int port, Azurite storage, Action<Microsoft.Extensions.Configuration.IConfiguration> configure)
     {
-        var app = MembershipApp.Build(
-            ["--urls", $"http://127.0.0.1:{port}"],
-            builder =>
+        var app = await TestApp.StartAsync(
+            storage.ConnectionString,
+            new Dictionary<string, string?>
             {
-                builder.Configuration["Membership:ServerName"] = name;
-                builder.Configuration["Membership:Storage:ConnectionString"] = storage.ConnectionString;
-                builder.Configuration["Membership:Storage:TablePrefix"] = name + Guid.NewGuid().ToString("N")[..8];
-                builder.Configuration["Membership:Storage:NetworkTimeout"] = "00:00:05";
-                builder.Configuration["Membership:Federation:SigningKey"] = UnpaddedBase64.Encode(Seed(name));
-                builder.Configuration["Membership:Federation:KeyId"] = "ed25519:" + name;
-                builder.Configuration["Logging:LogLevel:Default"] = "Warning";
-                configure(builder.Configuration);
-            });
-        await app.Services.GetRequiredService<MembershipStore>().EnsureTablesAsync();
-        await app.StartAsync();
-        return new HomeServer(name, app, new Uri($"http://127.0.0.1:{port}"));
+                ["Membership:ServerName"] = name,
+                ["Membership:Storage:TablePrefix"] = TestApp.NewTablePrefix(name),
+                ["Membership:Federation:SigningKey"] = UnpaddedBase64.Encode(Seed(name)),
+                ["Membership:Federation:KeyId"] = "ed25519:" + name,
+            },
+            builder => configure(builder.Configuration),
+            port);
+        return new HomeServer(name, app);
     }
 
     public T Get<T>()
@@ -203,12 +195,7 @@ public sealed class HomeServer : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        Http.Dispose();
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _app.DisposeAsync();
 
     private static byte[] Seed(string name) => SHA256.HashData(Encoding.UTF8.GetBytes("seed/" + name));
 }

@@ -1,10 +1,5 @@
 using System.Text.Json.Nodes;
-using Membership.Functions.Hosting;
-using Membership.Storage;
 using Membership.Testing;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -20,7 +15,7 @@ public sealed class FuzzHost : IAsyncLifetime
 {
     public const string Origin = "fuzz.test";
 
-    private WebApplication? _app;
+    private TestApp? _app;
 
     public Azurite Storage { get; } = new();
 
@@ -30,7 +25,7 @@ public sealed class FuzzHost : IAsyncLifetime
 
     public FaultLogCapture Log { get; } = new();
 
-    public HttpClient Http { get; private set; } = null!;
+    public HttpClient Http => _app!.Http;
 
     public IServiceProvider Services => _app!.Services;
 
@@ -40,30 +35,23 @@ public sealed class FuzzHost : IAsyncLifetime
     {
         await Storage.InitializeAsync();
         Remotes = await FederationTestServer.StartAsync([Remote]);
-        _app = MembershipApp.Build(["--urls", "http://127.0.0.1:0"], builder =>
-        {
-            builder.Configuration["Membership:Storage:ConnectionString"] = Storage.ConnectionString;
-            builder.Configuration["Membership:Storage:TablePrefix"] = "t" + Guid.NewGuid().ToString("N")[..8];
-            builder.Configuration["Membership:Tencent:RateLimitPerSecond"] = "0";
-            builder.Configuration["Membership:RateLimits:ClientWritesPerSecond"] = "0";
-            builder.Configuration[$"Membership:Federation:Servers:{Origin}"] = Remotes.BaseUrl(Origin);
-            builder.Configuration["Membership:Federation:RequestTimeout"] = "00:00:05";
-            builder.Configuration["Logging:LogLevel:Default"] = "Warning";
-            builder.Logging.AddProvider(Log);
-        });
-        await _app.Services.GetRequiredService<MembershipStore>().EnsureTablesAsync();
-        await _app.StartAsync();
-        var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        Http = new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromSeconds(60) };
+        _app = await TestApp.StartAsync(
+            Storage.ConnectionString,
+            new Dictionary<string, string?>
+            {
+                ["Membership:Tencent:RateLimitPerSecond"] = "0",
+                ["Membership:RateLimits:ClientWritesPerSecond"] = "0",
+                [$"Membership:Federation:Servers:{Origin}"] = Remotes.BaseUrl(Origin),
+                ["Membership:Federation:RequestTimeout"] = "00:00:05",
+            },
+            builder => builder.Logging.AddProvider(Log));
         World = await FuzzWorld.CreateAsync(new RoomEngineCalls(Http, Services));
     }
 
     public async Task DisposeAsync()
     {
-        Http?.Dispose();
         if (_app is not null)
         {
-            await _app.StopAsync();
             await _app.DisposeAsync();
         }
 

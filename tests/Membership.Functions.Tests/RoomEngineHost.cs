@@ -2,12 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.RegularExpressions;
-using Membership.Functions.Hosting;
-using Membership.Storage;
 using Membership.Testing;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Membership.Functions.Tests;
@@ -19,13 +14,13 @@ namespace Membership.Functions.Tests;
 /// </summary>
 public abstract class RoomEngineHost : IAsyncLifetime
 {
-    private WebApplication? _app;
+    private TestApp? _app;
 
     public Azurite Storage { get; } = new();
 
     public StorageProxy Proxy { get; private set; } = null!;
 
-    public HttpClient Http { get; private set; } = null!;
+    public HttpClient Http => _app!.Http;
 
     public IServiceProvider Services => _app!.Services;
 
@@ -40,30 +35,15 @@ public abstract class RoomEngineHost : IAsyncLifetime
         var settings = new Dictionary<string, string?>
         {
             ["Membership:Storage:ConnectionString"] = Storage.ConnectionString.Replace($":{Storage.Port}/", $":{Proxy.Port}/", StringComparison.Ordinal),
-            ["Membership:Storage:TablePrefix"] = "t" + Guid.NewGuid().ToString("N")[..8],
-            ["Membership:Storage:NetworkTimeout"] = "00:00:05",
-            ["Logging:LogLevel:Default"] = "Warning",
         };
         Configure(settings);
-        _app = MembershipApp.Build(["--urls", "http://127.0.0.1:0"], builder =>
-        {
-            foreach (var (key, value) in settings)
-            {
-                builder.Configuration[key] = value;
-            }
-        });
-        await _app.Services.GetRequiredService<MembershipStore>().EnsureTablesAsync();
-        await _app.StartAsync();
-        var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        Http = new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromSeconds(60) };
+        _app = await TestApp.StartAsync(Storage.ConnectionString, settings);
     }
 
     public async Task DisposeAsync()
     {
-        Http?.Dispose();
         if (_app is not null)
         {
-            await _app.StopAsync();
             await _app.DisposeAsync();
         }
 

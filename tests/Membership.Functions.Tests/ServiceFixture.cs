@@ -1,12 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
-using Membership.Functions.Hosting;
 using Membership.Protocols;
-using Membership.Storage;
 using Membership.Testing;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Membership.Functions.Tests;
@@ -21,13 +16,13 @@ public sealed class ServiceFixture : IAsyncLifetime
     public const string SecretKey = "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e";
     public const string Admin = "administrator";
 
-    private WebApplication? _app;
+    private TestApp? _app;
 
     public Azurite Storage { get; } = new();
 
-    public Uri BaseAddress { get; private set; } = null!;
+    public Uri BaseAddress => _app!.BaseAddress;
 
-    public HttpClient Http { get; private set; } = null!;
+    public HttpClient Http => _app!.Http;
 
     public IServiceProvider Services => _app!.Services;
 
@@ -36,28 +31,13 @@ public sealed class ServiceFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await Storage.InitializeAsync();
-        _app = MembershipApp.Build(
-            ["--urls", "http://127.0.0.1:0"],
-            builder =>
-            {
-                builder.Configuration["Membership:Storage:ConnectionString"] = Storage.ConnectionString;
-                builder.Configuration["Membership:Storage:TablePrefix"] = "t" + Guid.NewGuid().ToString("N")[..8];
-                builder.Configuration["Membership:Storage:NetworkTimeout"] = "00:00:05";
-                builder.Configuration["Logging:LogLevel:Default"] = "Warning";
-            });
-        await _app.Services.GetRequiredService<MembershipStore>().EnsureTablesAsync();
-        await _app.StartAsync();
-        var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        BaseAddress = new Uri(address);
-        Http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        _app = await TestApp.StartAsync(Storage.ConnectionString);
     }
 
     public async Task DisposeAsync()
     {
-        Http?.Dispose();
         if (_app is not null)
         {
-            await _app.StopAsync();
             await _app.DisposeAsync();
         }
 

@@ -8,9 +8,6 @@ using Membership.Functions.Hosting;
 using Membership.Protocols;
 using Membership.Storage;
 using Membership.Testing;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry;
@@ -165,7 +162,7 @@ public sealed class TelemetryTests(TelemetryFixture app) : IClassFixture<Telemet
 /// <summary>The app on Kestrel over its own Azurite, with every log captured (scopes included) and every span kept in memory.</summary>
 public sealed class TelemetryFixture : IAsyncLifetime
 {
-    private WebApplication? _app;
+    private TestApp? _app;
 
     public Azurite Storage { get; } = new();
 
@@ -173,38 +170,33 @@ public sealed class TelemetryFixture : IAsyncLifetime
 
     public CapturedSpans Spans { get; } = new();
 
-    public HttpClient Http { get; private set; } = null!;
+    public HttpClient Http => _app!.Http;
 
     public IServiceProvider Services => _app!.Services;
 
     public async Task InitializeAsync()
     {
         await Storage.InitializeAsync();
-        _app = MembershipApp.Build(
-            ["--urls", "http://127.0.0.1:0"],
-            builder =>
+        _app = await TestApp.StartAsync(
+            Storage.ConnectionString,
+            new Dictionary<string, string?>
             {
-                builder.Configuration["Membership:Storage:ConnectionString"] = Storage.ConnectionString;
-                builder.Configuration["Membership:Storage:TablePrefix"] = "t" + Guid.NewGuid().ToString("N")[..8];
-                builder.Configuration["Logging:LogLevel:Default"] = "Trace";
+                ["Logging:LogLevel:Default"] = "Trace",
 
                 // The forged federation request below makes the app look up remote.example's keys: on loopback, never outside.
-                builder.Configuration["Membership:Federation:Servers:remote.example"] = "http://127.0.0.1:9";
+                ["Membership:Federation:Servers:remote.example"] = "http://127.0.0.1:9",
+            },
+            builder =>
+            {
                 builder.Logging.AddProvider(Logs);
                 builder.Services.AddSingleton(new TelemetryExport { Traces = t => t.AddProcessor(Spans) });
             });
-        await _app.Services.GetRequiredService<MembershipStore>().EnsureTablesAsync();
-        await _app.StartAsync();
-        var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        Http = new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromSeconds(60) };
     }
 
     public async Task DisposeAsync()
     {
-        Http?.Dispose();
         if (_app is not null)
         {
-            await _app.StopAsync();
             await _app.DisposeAsync();
         }
 

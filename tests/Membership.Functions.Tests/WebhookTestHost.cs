@@ -1,12 +1,8 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json.Nodes;
-using Membership.Functions.Hosting;
-using Membership.Storage;
 using Membership.Testing;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -132,36 +128,30 @@ internal sealed class WebhookApp : IAsyncDisposable
 {
     public const string Token = "webhook-test-token";
 
-    private readonly WebApplication _app;
-    private bool _stopped;
+    private readonly TestApp _app;
 
-    private WebhookApp(WebApplication app, string prefix, HttpClient http)
+    private WebhookApp(TestApp app)
     {
         _app = app;
-        Prefix = prefix;
-        Http = http;
-        Api = new RoomEngineCalls(http, app.Services);
+        Api = new RoomEngineCalls(app.Http, app.Services);
     }
 
-    public string Prefix { get; }
+    public string Prefix => _app.TablePrefix;
 
-    public HttpClient Http { get; }
+    public HttpClient Http => _app.Http;
 
     public RoomEngineCalls Api { get; }
 
     public IServiceProvider Services => _app.Services;
 
-    public static string NewPrefix() => "w" + Guid.NewGuid().ToString("N")[..8];
+    public static string NewPrefix() => TestApp.NewTablePrefix("w");
 
     /// <summary>Starts the app; <paramref name="url"/> null leaves callbacks off (no configured URL).</summary>
     public static async Task<WebhookApp> StartAsync(Azurite storage, Uri? url, string? prefix = null, IDictionary<string, string?>? settings = null)
     {
-        prefix ??= NewPrefix();
         var all = new Dictionary<string, string?>
         {
-            ["Membership:Storage:ConnectionString"] = storage.ConnectionString,
-            ["Membership:Storage:TablePrefix"] = prefix,
-            ["Membership:Storage:NetworkTimeout"] = "00:00:05",
+            ["Membership:Storage:TablePrefix"] = prefix ?? NewPrefix(),
             ["Membership:Webhooks:Url"] = url?.AbsoluteUri,
             ["Membership:Webhooks:Token"] = Token,
             ["Membership:Webhooks:InitialBackoff"] = "00:00:00.050",
@@ -170,37 +160,17 @@ internal sealed class WebhookApp : IAsyncDisposable
             ["Membership:Webhooks:SweepInterval"] = "00:00:01",
             ["Membership:Webhooks:MaxAge"] = "00:05:00",
             ["Membership:Tencent:RateLimitPerSecond"] = "0",
-            ["Logging:LogLevel:Default"] = "Warning",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             all[key] = value;
         }
 
-        var app = MembershipApp.Build(["--urls", "http://127.0.0.1:0"], builder =>
-        {
-            foreach (var (key, value) in all)
-            {
-                builder.Configuration[key] = value;
-            }
-        });
-        await app.Services.GetRequiredService<MembershipStore>().EnsureTablesAsync();
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new WebhookApp(app, prefix, new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromSeconds(60) });
+        return new WebhookApp(await TestApp.StartAsync(storage.ConnectionString, all));
     }
 
     /// <summary>Stops the process: requests end, delivery stops (attempts in flight are abandoned).</summary>
-    public async Task StopAsync()
-    {
-        if (!_stopped)
-        {
-            _stopped = true;
-            Http.Dispose();
-            await _app.StopAsync();
-            await _app.DisposeAsync();
-        }
-    }
+    public Task StopAsync() => _app.StopAsync();
 
     public ValueTask DisposeAsync() => new(StopAsync());
 
