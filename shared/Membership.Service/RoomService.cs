@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Membership.Core.Identifiers;
@@ -22,6 +23,9 @@ public sealed partial class RoomService(
     ILogger<RoomService> logger)
 {
     private const int MaxAttempts = 8;
+
+    /// <summary>How long a change keeps retrying after losing the room's ETag to other instances before answering 503.</summary>
+    private static readonly TimeSpan ConflictBudget = TimeSpan.FromSeconds(5);
 
     public ServerIdentity Server => server;
 
@@ -261,8 +265,10 @@ public sealed partial class RoomService(
         await store.ResolveAliasAsync(alias.Value, cancellationToken) is { } id && RoomId.TryParse(id, out var room, out _) ? room : null;
 
     /// <summary>
-    /// Read the room, decide, commit; on a 412 another change won, so re-read and decide again. The per-room lock keeps
-    /// this instance from racing itself; the ETag serialises instances.
+    /// Read the room, decide, commit; on a 412 another instance's change won, so re-read and decide again. The per-room
+    /// lock keeps this instance from racing itself and is held across the retries: were it released, this instance's
+    /// next requests would overtake the one that lost, and under steady contention from another instance that one could
+    /// lose every round. Retries stop after <see cref="ConflictBudget"/> (503, nothing written).
     /// </summary>
     private async Task<ChangeResult> CommitWithRetryAsync(
         RoomId roomId,
@@ -271,46 +277,51 @@ public sealed partial class RoomService(
         Func<RoomDraft, Task<List<Denial>>> decide,
         CancellationToken cancellationToken)
     {
+        using var held = await locks.AcquireAsync(roomId.Value, cancellationToken);
+        var started = Stopwatch.GetTimestamp();
         for (var attempt = 1; ; attempt++)
         {
-            using (await locks.AcquireAsync(roomId.Value, cancellationToken))
+            var read = await store.ReadRoomAsync(roomId.Value, users, cancellationToken);
+            if (read is null || read.Head.DestroyedAt is not null)
             {
-                var read = await store.ReadRoomAsync(roomId.Value, users, cancellationToken);
-                if (read is null || read.Head.DestroyedAt is not null)
-                {
-                    return ChangeResult.NotFound;
-                }
-
-                var draft = new RoomDraft(server, read.Head, read.Members, surface);
-                var denials = await decide(draft);
-                if (denials.Count > 0)
-                {
-                    return new ChangeResult(ChangeStatus.Denied, [], denials);
-                }
-
-                if (!draft.HasChanges)
-                {
-                    return new ChangeResult(ChangeStatus.Unchanged, [], []);
-                }
-
-                try
-                {
-                    await store.CommitAsync(draft.ToCommit(isCreate: false), cancellationToken);
-                    Project(draft);
-                    return new ChangeResult(ChangeStatus.Changed, [.. draft.Events.Select(e => e.EventId)], []);
-                }
-                catch (ConcurrencyConflictException) when (attempt < MaxAttempts)
-                {
-                    LogConflict(logger, roomId.Value, attempt);
-                }
-                catch (ConcurrencyConflictException ex)
-                {
-                    throw new StorageUnavailableException($"Room {roomId} is changing too fast; try again", ex);
-                }
+                return ChangeResult.NotFound;
             }
 
-            // Jittered backoff outside the lock so the winner's successors can proceed.
-            await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(5, 20 * attempt)), cancellationToken);
+            var draft = new RoomDraft(server, read.Head, read.Members, surface);
+            var denials = await decide(draft);
+            if (denials.Count > 0)
+            {
+                return new ChangeResult(ChangeStatus.Denied, [], denials);
+            }
+
+            if (!draft.HasChanges)
+            {
+                return new ChangeResult(ChangeStatus.Unchanged, [], []);
+            }
+
+            try
+            {
+                await store.CommitAsync(draft.ToCommit(isCreate: false), cancellationToken);
+                // A forget changes a member row only: no event to name.
+                if (draft.Events is [var first, ..])
+                {
+                    LogCommitted(logger, roomId.Value, first.Action, first.EventId, draft.Events.Count, first.Seq);
+                }
+
+                Project(draft);
+                return new ChangeResult(ChangeStatus.Changed, [.. draft.Events.Select(e => e.EventId)], []);
+            }
+            catch (ConcurrencyConflictException ex) when (Stopwatch.GetElapsedTime(started) >= ConflictBudget)
+            {
+                throw new StorageUnavailableException($"Room {roomId} is changing too fast; try again", ex);
+            }
+            catch (ConcurrencyConflictException)
+            {
+                LogConflict(logger, roomId.Value, attempt);
+            }
+
+            // A millisecond or two of jitter so that instances retrying together fall out of step.
+            await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(0, Math.Min(attempt, 4))), cancellationToken);
         }
     }
 
@@ -427,6 +438,9 @@ public sealed partial class RoomService(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Room {RoomId} created through {Surface} with {EventCount} events")]
     private static partial void LogRoomCreated(ILogger logger, string roomId, string surface, int eventCount);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Room {RoomId}: {Action} committed as {EventId} ({EventCount} events from seq {Seq})")]
+    private static partial void LogCommitted(ILogger logger, string roomId, string action, string eventId, int eventCount, long seq);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Room {RoomId} changed concurrently (attempt {Attempt}); re-reading")]
     private static partial void LogConflict(ILogger logger, string roomId, int attempt);

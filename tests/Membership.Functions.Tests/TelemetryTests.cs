@@ -99,6 +99,25 @@ public sealed class TelemetryTests(TelemetryFixture app) : IClassFixture<Telemet
     }
 
     [Fact]
+    public async Task ACommittedChangeLogsItsEventIdInsideTheRequestsScope()
+    {
+        var frank = await app.UserAsync("frank" + Guid.NewGuid().ToString("N")[..6]);
+        var (status, created) = await app.SendAsync(HttpMethod.Post, "/_matrix/client/v3/createRoom", frank, """{"preset":"public_chat"}""");
+        Assert.Equal(200, status);
+        var room = (string)created!["room_id"]!;
+        var (left, _) = await app.SendAsync(HttpMethod.Post, $"/_matrix/client/v3/rooms/{Uri.EscapeDataString(room)}/leave", frank, "{}");
+        Assert.Equal(200, left);
+
+        // The leave is the room's newest event: the log names that event ID, and its scope names the request.
+        var (_, members) = await app.SendAsync(HttpMethod.Get, $"/_matrix/client/v3/rooms/{Uri.EscapeDataString(room)}/members", frank);
+        var leaveEventId = (string)members!["chunk"]!.AsArray().Single(e => (string?)e!["state_key"] == frank.UserId)!["event_id"]!;
+        var entry = Assert.Single(app.Logs.Entries, e => e.State.Any(p => p.Key == "EventId" && (string?)p.Value == leaveEventId));
+        Assert.Contains(entry.State, p => p.Key == "RoomId" && (string?)p.Value == room);
+        Assert.Contains(entry.Scopes, s => s.Key == "Function" && (string?)s.Value == "Leave");
+        Assert.Contains(entry.Scopes, s => s.Key == "RequestId" && s.Value is string { Length: > 0 });
+    }
+
+    [Fact]
     public async Task NoCredentialEverReachesLogsOrSpans()
     {
         var erin = await app.UserAsync("erin" + Guid.NewGuid().ToString("N")[..6]);
