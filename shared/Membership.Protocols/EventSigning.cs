@@ -43,7 +43,7 @@ public static class EventSigning
         var content = new JsonObject();
         if (ev["content"] is JsonObject original)
         {
-            JsonSigning.TryGetString(ev["type"], out var type);
+            JsonText.TryGetString(ev["type"], out var type);
             foreach (var (key, value) in CanonicalJson.Readable(original))
             {
                 if (KeepsContentKey(version, type, key))
@@ -142,7 +142,7 @@ public static class EventSigning
         var version = ParseVersion(roomVersion);
         if (version <= 2)
         {
-            return CanonicalJson.TryGetMember(ev, "event_id", out var member) && JsonSigning.TryGetString(member, out var eventId)
+            return CanonicalJson.TryGetMember(ev, "event_id", out var member) && JsonText.TryGetString(member, out var eventId)
                 ? eventId
                 : throw new ArgumentException($"A room version {roomVersion} event carries its ID in \"event_id\", which is missing.", nameof(ev));
         }
@@ -188,7 +188,7 @@ public static class EventSigning
         }
 
         if (ev["hashes"] is not JsonObject hashes || !CanonicalJson.TryGetMember(hashes, "sha256", out var member)
-            || !JsonSigning.TryGetString(member, out var claimed))
+            || !JsonText.TryGetString(member, out var claimed))
         {
             return EventCheck.HashMissing;
         }

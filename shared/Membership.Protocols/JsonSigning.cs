@@ -90,7 +90,7 @@ public static class JsonSigning
             return SignatureCheck.Missing;
         }
 
-        if (!TryGetString(encoded, out var text) || !UnpaddedBase64.TryDecode(text, out var signature)
+        if (!JsonText.TryGetString(encoded, out var text) || !UnpaddedBase64.TryDecode(text, out var signature)
             || signature.Length != SigningKey.SignatureLength)
         {
             return SignatureCheck.Malformed;
@@ -144,24 +144,5 @@ public static class JsonSigning
         return forEntity is JsonObject byKey
             ? CanonicalJson.Readable(byKey)
             : throw new ArgumentException($"\"signatures\".\"{entity}\" is not an object.", nameof(obj));
-    }
-
-    /// <summary>Reads a JSON string without throwing, also for parsed values that hold escaped lone surrogates.</summary>
-    internal static bool TryGetString(JsonNode? node, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? text)
-    {
-        text = null;
-        if (node is not JsonValue value || value.GetValueKind() != JsonValueKind.String)
-        {
-            return false;
-        }
-
-        try
-        {
-            return value.TryGetValue(out text) && text is not null;
-        }
-        catch (InvalidOperationException)
-        {
-            return false;
-        }
     }
 }

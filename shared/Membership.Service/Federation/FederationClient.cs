@@ -129,7 +129,7 @@ public sealed partial class FederationClient : IDisposable
             }
 
             var body = await ReadBodyAsync(response, timeout.Token);
-            return body is JsonObject obj && Json.TryGetString(obj["m.server"], out var text) && ServerName.TryParse(text, out var name, out _) ? name : null;
+            return body is JsonObject obj && JsonText.TryGetString(obj["m.server"], out var text) && ServerName.TryParse(text, out var name, out _) ? name : null;
         }
         catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or IOException && !cancellationToken.IsCancellationRequested)
         {

@@ -51,7 +51,7 @@ public sealed partial class InviteReceiver(RoomService rooms, KeyRing keys, Serv
         }
 
         // 2. The event's own IDs are the ones that count; the path's must agree with them.
-        if (!Json.TryGetString(ev["room_id"], out var roomText) || !RoomId.TryParse(roomText, out var room, out _))
+        if (!JsonText.TryGetString(ev["room_id"], out var roomText) || !RoomId.TryParse(roomText, out var room, out _))
         {
             return Invalid("The invite event has no valid room_id");
         }
@@ -91,12 +91,12 @@ public sealed partial class InviteReceiver(RoomService rooms, KeyRing keys, Serv
             return Invalid($"The event's membership is '{membership}', not invite");
         }
 
-        if (!Json.TryGetString(ev["state_key"], out var stateKey) || !UserId.TryParse(stateKey, out var target, out _))
+        if (!JsonText.TryGetString(ev["state_key"], out var stateKey) || !UserId.TryParse(stateKey, out var target, out _))
         {
             return Invalid("The event's state_key is not a user ID");
         }
 
-        if (!Json.TryGetString(ev["sender"], out var senderText) || !UserId.TryParse(senderText, out var sender, out _))
+        if (!JsonText.TryGetString(ev["sender"], out var senderText) || !UserId.TryParse(senderText, out var sender, out _))
         {
             return Invalid("The event's sender is not a user ID");
         }

@@ -132,7 +132,7 @@ public sealed partial class InviteSender(RoomService rooms, FederationClient cli
         Json.TryGetMillis(invite.Event["origin_server_ts"], out var sentAt);
         foreach (var (keyId, value) in theirSignatures)
         {
-            if (lookup.Keys.ForEvent(keyId, invite.RoomVersion, sentAt) is not { } key || !Json.TryGetString(value, out var signature))
+            if (lookup.Keys.ForEvent(keyId, invite.RoomVersion, sentAt) is not { } key || !JsonText.TryGetString(value, out var signature))
             {
                 continue;
             }

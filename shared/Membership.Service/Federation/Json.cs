@@ -1,32 +1,13 @@
-using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Membership.Protocols;
 
 namespace Membership.Service.Federation;
 
 /// <summary>Reading fields of untrusted federation JSON without throwing.</summary>
 internal static class Json
 {
-    /// <summary>A JSON string, also for parsed values holding escaped lone surrogates (which are refused, not thrown).</summary>
-    public static bool TryGetString(JsonNode? node, [NotNullWhen(true)] out string? text)
-    {
-        text = null;
-        if (node is not JsonValue value || value.GetValueKind() != JsonValueKind.String)
-        {
-            return false;
-        }
-
-        try
-        {
-            return value.TryGetValue(out text) && text is not null;
-        }
-        catch (InvalidOperationException)
-        {
-            return false;
-        }
-    }
-
-    public static string? StringOrNull(JsonNode? node) => TryGetString(node, out var text) ? text : null;
+    public static string? StringOrNull(JsonNode? node) => JsonText.TryGetString(node, out var text) ? text : null;
 
     /// <summary>A JSON integer of milliseconds since the epoch, within what <see cref="DateTimeOffset"/> can hold.</summary>
     public static bool TryGetMillis(JsonNode? node, out DateTimeOffset time)

@@ -53,7 +53,7 @@ public sealed record ServerKeySet(ServerName Server, IReadOnlyList<VerifyKey> Ke
     {
         ArgumentNullException.ThrowIfNull(answer);
         set = null;
-        if (!Json.TryGetString(answer["server_name"], out var name) || name != expected.Value)
+        if (!JsonText.TryGetString(answer["server_name"], out var name) || name != expected.Value)
         {
             error = $"The key server of {expected} answered for '{name}' instead";
             return false;
@@ -135,7 +135,7 @@ public sealed record ServerKeySet(ServerName Server, IReadOnlyList<VerifyKey> Ke
     private static bool TryGetPublicKey(JsonNode? entry, [NotNullWhen(true)] out string? key)
     {
         key = null;
-        return entry is JsonObject obj && Json.TryGetString(obj["key"], out key)
+        return entry is JsonObject obj && JsonText.TryGetString(obj["key"], out key)
             && UnpaddedBase64.TryDecode(key, out var bytes) && SigningKey.IsValidPublicKey(bytes);
     }
 }

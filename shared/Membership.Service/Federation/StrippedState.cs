@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Membership.Core.Identifiers;
+using Membership.Protocols;
 
 namespace Membership.Service.Federation;
 
@@ -28,8 +29,8 @@ public static class StrippedState
                 break;
             }
 
-            if (Json.TryGetString(entry["type"], out var type) && Json.TryGetString(entry["state_key"], out var stateKey)
-                && entry["content"] is JsonObject content && Json.TryGetString(entry["sender"], out var sender)
+            if (JsonText.TryGetString(entry["type"], out var type) && JsonText.TryGetString(entry["state_key"], out var stateKey)
+                && entry["content"] is JsonObject content && JsonText.TryGetString(entry["sender"], out var sender)
                 && (entry["room_id"] is null || Json.StringOrNull(entry["room_id"]) == room.Value))
             {
                 pruned.Add((JsonNode)new JsonObject
