@@ -121,37 +121,21 @@ public sealed partial class RoomService
             throw new ArgumentException($"Room {invite.Room} is hosted here; its invites are not stored as remote ones", nameof(invite));
         }
 
-        for (var attempt = 1; ; attempt++)
+        return await RetryOnConflictAsync(invite.Room.Value, async () =>
         {
-            using (await locks.AcquireAsync(invite.Room.Value, cancellationToken))
+            var read = await store.ReadRoomAsync(invite.Room.Value, [invite.Target.Value], cancellationToken);
+            if (read?.Members.GetValueOrDefault(invite.Target.Value)?.EventId == invite.EventId)
             {
-                var read = await store.ReadRoomAsync(invite.Room.Value, [invite.Target.Value], cancellationToken);
-                if (read?.Members.GetValueOrDefault(invite.Target.Value)?.EventId == invite.EventId)
-                {
-                    return new ChangeResult(ChangeStatus.Unchanged, [], []);
-                }
-
-                var now = clock.GetUtcNow();
-                var draft = new RoomDraft(server, read?.Head ?? StubHead(invite, now), read?.Members ?? new Dictionary<string, MemberRecord>(), "federation");
-                draft.AppendRemoteInvite(invite, now);
-                try
-                {
-                    await store.CommitAsync(draft.ToCommit(isCreate: read is null), cancellationToken);
-                    Project(draft);
-                    return new ChangeResult(ChangeStatus.Changed, [invite.EventId], []);
-                }
-                catch (Exception ex) when (ex is ConcurrencyConflictException or AlreadyExistsException && attempt < MaxAttempts)
-                {
-                    LogConflict(logger, invite.Room.Value, attempt);
-                }
-                catch (Exception ex) when (ex is ConcurrencyConflictException or AlreadyExistsException)
-                {
-                    throw new StorageUnavailableException($"Room {invite.Room} is changing too fast; try again", ex);
-                }
+                return new ChangeResult(ChangeStatus.Unchanged, [], []);
             }
 
-            await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(5, 20 * attempt)), cancellationToken);
-        }
+            var now = clock.GetUtcNow();
+            var draft = new RoomDraft(server, read?.Head ?? StubHead(invite, now), read?.Members ?? new Dictionary<string, MemberRecord>(), "federation");
+            draft.AppendRemoteInvite(invite, now);
+            await store.CommitAsync(draft.ToCommit(isCreate: read is null), cancellationToken);
+            Project(draft);
+            return new ChangeResult(ChangeStatus.Changed, [invite.EventId], []);
+        }, cancellationToken);
     }
 
     /// <summary>

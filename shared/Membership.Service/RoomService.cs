@@ -22,8 +22,6 @@ public sealed partial class RoomService(
     TimeProvider clock,
     ILogger<RoomService> logger)
 {
-    private const int MaxAttempts = 8;
-
     /// <summary>How long a change keeps retrying after losing the room's ETag to other instances before answering 503.</summary>
     private static readonly TimeSpan ConflictBudget = TimeSpan.FromSeconds(5);
 
@@ -264,22 +262,14 @@ public sealed partial class RoomService(
     public async Task<RoomId?> ResolveAliasAsync(RoomAlias alias, CancellationToken cancellationToken = default) =>
         await store.ResolveAliasAsync(alias.Value, cancellationToken) is { } id && RoomId.TryParse(id, out var room, out _) ? room : null;
 
-    /// <summary>
-    /// Read the room, decide, commit; on a 412 another instance's change won, so re-read and decide again. The per-room
-    /// lock keeps this instance from racing itself and is held across the retries: were it released, this instance's
-    /// next requests would overtake the one that lost, and under steady contention from another instance that one could
-    /// lose every round. Retries stop after <see cref="ConflictBudget"/> (503, nothing written).
-    /// </summary>
-    private async Task<ChangeResult> CommitWithRetryAsync(
+    /// <summary>Read the room, decide, commit; retried as <see cref="RetryOnConflictAsync"/> says.</summary>
+    private Task<ChangeResult> CommitWithRetryAsync(
         RoomId roomId,
         IReadOnlyCollection<string> users,
         string surface,
         Func<RoomDraft, Task<List<Denial>>> decide,
-        CancellationToken cancellationToken)
-    {
-        using var held = await locks.AcquireAsync(roomId.Value, cancellationToken);
-        var started = Stopwatch.GetTimestamp();
-        for (var attempt = 1; ; attempt++)
+        CancellationToken cancellationToken) =>
+        RetryOnConflictAsync(roomId.Value, async () =>
         {
             var read = await store.ReadRoomAsync(roomId.Value, users, cancellationToken);
             if (read is null || read.Head.DestroyedAt is not null)
@@ -299,29 +289,46 @@ public sealed partial class RoomService(
                 return new ChangeResult(ChangeStatus.Unchanged, [], []);
             }
 
+            await store.CommitAsync(draft.ToCommit(isCreate: false), cancellationToken);
+
+            // A forget changes a member row only: no event to name.
+            if (draft.Events is [var first, ..])
+            {
+                LogCommitted(logger, roomId.Value, first.Action, first.EventId, draft.Events.Count, first.Seq);
+            }
+
+            Project(draft);
+            return new ChangeResult(ChangeStatus.Changed, [.. draft.Events.Select(e => e.EventId)], []);
+        }, cancellationToken);
+
+    /// <summary>
+    /// Runs <paramref name="attempt"/> (read, decide, commit) under the room's lock, and again whenever another
+    /// instance's change won the room's ETag (412; or the room's creation, for a stub head). The lock is held across the
+    /// retries: were it released, this instance's next requests would overtake the one that lost, and under steady
+    /// contention from another instance that one could lose every round. Retries stop after
+    /// <see cref="ConflictBudget"/> with a 503 (nothing written).
+    /// </summary>
+    private async Task<ChangeResult> RetryOnConflictAsync(string roomId, Func<Task<ChangeResult>> attempt, CancellationToken cancellationToken)
+    {
+        using var held = await locks.AcquireAsync(roomId, cancellationToken);
+        var started = Stopwatch.GetTimestamp();
+        for (var round = 1; ; round++)
+        {
             try
             {
-                await store.CommitAsync(draft.ToCommit(isCreate: false), cancellationToken);
-                // A forget changes a member row only: no event to name.
-                if (draft.Events is [var first, ..])
-                {
-                    LogCommitted(logger, roomId.Value, first.Action, first.EventId, draft.Events.Count, first.Seq);
-                }
-
-                Project(draft);
-                return new ChangeResult(ChangeStatus.Changed, [.. draft.Events.Select(e => e.EventId)], []);
+                return await attempt();
             }
-            catch (ConcurrencyConflictException ex) when (Stopwatch.GetElapsedTime(started) >= ConflictBudget)
+            catch (Exception ex) when (ex is ConcurrencyConflictException or AlreadyExistsException && Stopwatch.GetElapsedTime(started) >= ConflictBudget)
             {
                 throw new StorageUnavailableException($"Room {roomId} is changing too fast; try again", ex);
             }
-            catch (ConcurrencyConflictException)
+            catch (Exception ex) when (ex is ConcurrencyConflictException or AlreadyExistsException)
             {
-                LogConflict(logger, roomId.Value, attempt);
+                LogConflict(logger, roomId, round);
             }
 
             // A millisecond or two of jitter so that instances retrying together fall out of step.
-            await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(0, Math.Min(attempt, 4))), cancellationToken);
+            await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(0, Math.Min(round, 4))), cancellationToken);
         }
     }
 
