@@ -1,11 +1,35 @@
+using System.Runtime.CompilerServices;
 using Membership.Functions.Hosting;
 
 // The room-membership service: Matrix client-server, Matrix federation and Tencent-style admin surfaces over one
-// Table Storage store. Runs on Kestrel locally and as the custom handler of an Azure Functions app.
-WebApplication app;
+// Table Storage store. One binary, three ways to run (docs/architecture.md, "Hosting"): isolated worker under the
+// Functions host, custom handler under the Functions host (the Native AOT package), or plain Kestrel.
+// ./publish.sh --aot: the custom-handler package's function.json files and host.json, derived from the function table.
+if (args is [CustomHandlerPackage.Command, var directory, var hostJson])
+{
+    CustomHandlerPackage.Write(directory, await File.ReadAllTextAsync(hostJson));
+    return 0;
+}
+
 try
 {
-    app = MembershipApp.Build(args);
+    var mode = HostingModes.Detect(args);
+    if (mode == HostingMode.Worker)
+    {
+        // The isolated worker cannot be compiled ahead of time; the trimmer removes this branch from the AOT build.
+        if (RuntimeFeature.IsDynamicCodeSupported)
+        {
+            return await WorkerHost.RunAsync(args);
+        }
+
+        await Console.Error.WriteLineAsync("This is the Native AOT build (the custom-handler package); run the isolated worker from the ReadyToRun package (./publish.sh).");
+        return 1;
+    }
+
+    var app = MembershipApp.Build(args);
+    app.StartPreparingStorage();
+    await app.RunAsync();
+    return 0;
 }
 catch (UnresolvedSecretReferenceException ex)
 {
@@ -13,9 +37,3 @@ catch (UnresolvedSecretReferenceException ex)
     await Console.Error.WriteLineAsync(ex.Message);
     return 1;
 }
-
-// Tables are created in the background (idempotent; tolerant of storage being down).
-app.StartPreparingStorage();
-
-await app.RunAsync();
-return 0;

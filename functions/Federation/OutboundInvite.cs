@@ -12,14 +12,13 @@ namespace Membership.Functions.Federation;
 /// the remote's 400 on; an unreachable remote or an unusable answer is 502, a slow one 504 (<c>M_UNKNOWN</c>).
 /// Nothing is committed in any of those cases.
 /// </summary>
-internal static class OutboundInvite
+internal sealed class OutboundInvite(InviteSender sender)
 {
-    public static async Task SendAsync(HttpContext http, RoomId room, MembershipChange change)
+    public async Task SendAsync(RoomId room, MembershipChange change, CancellationToken cancellationToken)
     {
         try
         {
-            var result = await http.RequestServices.GetRequiredService<InviteSender>().InviteAsync(room, change, http.RequestAborted);
-            ClientJson.ThrowIfFailed(result, room);
+            ClientMembership.ThrowIfFailed(await sender.InviteAsync(room, change, cancellationToken), room);
         }
         catch (RemoteInviteException ex)
         {

@@ -2,27 +2,22 @@ namespace Membership.Functions.Hosting;
 
 /// <summary>
 /// The client-server spec requires CORS headers on every response so web clients can call the API, and an answer to
-/// the OPTIONS preflight on any path.
+/// the OPTIONS preflight on any path; federation paths get the same (harmless, and what Synapse does).
 /// </summary>
-internal sealed class Cors(RequestDelegate next)
+internal static class Cors
 {
-    public Task InvokeAsync(HttpContext http)
+    /// <summary>Adds the headers on Matrix surfaces; true when the request is a preflight, which they answer (204).</summary>
+    public static bool Apply(HttpContext http, Surface surface)
     {
-        if (!http.Request.Path.StartsWithSegments("/_matrix", StringComparison.Ordinal))
+        if (!surface.UsesMatrixErrors() || surface == Surface.Service)
         {
-            return next(http);
+            return false;
         }
 
         var headers = http.Response.Headers;
         headers.AccessControlAllowOrigin = "*";
         headers.AccessControlAllowMethods = "GET, POST, PUT, DELETE, OPTIONS";
         headers.AccessControlAllowHeaders = "X-Requested-With, Content-Type, Authorization";
-        if (HttpMethods.IsOptions(http.Request.Method))
-        {
-            http.Response.StatusCode = StatusCodes.Status204NoContent;
-            return Task.CompletedTask;
-        }
-
-        return next(http);
+        return HttpMethods.IsOptions(http.Request.Method);
     }
 }

@@ -1,17 +1,13 @@
-using Membership.Functions.Admin;
-using Membership.Functions.Docs;
-using Membership.Functions.Federation;
-using Membership.Functions.RoomConfig;
-using Membership.Functions.RoomEngine;
-using Membership.Functions.Webhooks;
-using Membership.Service;
-using Membership.Storage;
 using Microsoft.AspNetCore.Routing.Constraints;
 
 namespace Membership.Functions.Hosting;
 
-/// <summary>Builds the app: what Program runs, and what the tests start on a free port.</summary>
-public static partial class MembershipApp
+/// <summary>
+/// The standalone host: the app on plain Kestrel, mapping every function of <see cref="FunctionTable"/>. Also the
+/// custom-handler mode (the Native AOT package): the Functions host starts it with <c>FUNCTIONS_CUSTOMHANDLER_PORT</c>,
+/// proxies HTTP calls to it and invokes timers as <c>POST /{function}</c>. What Program runs, and what the tests start.
+/// </summary>
+public static class MembershipApp
 {
     public const int DefaultPort = 8008;
 
@@ -21,88 +17,36 @@ public static partial class MembershipApp
         // would watch the content root for appsettings changes (on Linux an inotify watch per folder below it).
         var builder = WebApplication.CreateSlimBuilder([.. args, "--hostBuilder:reloadConfigOnChange=false"]);
         configure?.Invoke(builder);
-
-        // Listen where the Functions host proxies to, else the configured URLs, else the local default.
         ConfigureListenAddress(builder);
-
-        // Request URLs carry tokens and UserSigs in their query strings: keep the hosting logs that print them quiet.
-        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
-        builder.Logging.AddFilter("Microsoft.AspNetCore.Routing", LogLevel.Warning);
-
-        // Configuration: Membership:* (DESIGN.md §7), refusing secrets that are still Key Vault references.
-        SecretReferenceGuard.Check(builder.Configuration);
-        var membership = builder.Configuration.GetSection("Membership");
-        builder.Services.AddSingleton(membership.Get<MembershipOptions>() ?? new MembershipOptions());
-        builder.Services.AddSingleton(membership.GetSection("Storage").Get<StorageOptions>() ?? new StorageOptions());
-        builder.Services.Configure<TencentOptions>(membership.GetSection("Tencent"));
-
-        // Storage, and the membership service over it.
-        builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton<StorageMetrics>();
-        builder.Services.AddSingleton<MembershipStore>();
-        builder.Services.AddSingleton<ServerIdentity>();
-        builder.Services.AddSingleton<RoomLocks>();
-        builder.Services.AddSingleton<UserIndex>();
-        builder.Services.AddSingleton<RoomService>();
-        builder.Services.AddSingleton<TokenService>();
-        builder.Services.AddSingleton<AdminRateLimiter>();
-        builder.Services.AddSingleton<Client.ClientRateLimiter>();
-        builder.Services.AddFederation();
-        builder.Services.AddWebhooks(builder.Configuration);
-
-        // Telemetry (exported only when APPLICATIONINSIGHTS_CONNECTION_STRING is set) and the OpenAPI document (built on first request).
-        builder.AddTelemetry();
-        builder.Services.AddApiDocs();
+        builder.AddMembership(underWorker: false);
 
         // Route constraints: the slim builder leaves out regex, which the client version segment uses.
         builder.Services.AddRoutingCore().Configure<RouteOptions>(o => o.SetParameterPolicy<RegexInlineRouteConstraint>("regex"));
 
         var app = builder.Build();
+        var pipeline = app.Services.GetRequiredService<SurfacePipeline>();
+        foreach (var function in FunctionTable.Http)
+        {
+            app.MapMethods("/" + function.Route, function.Methods, http => pipeline.RunAsync(http, function, async () => await function.Invoke(http.RequestServices, http.Request)))
+                .WithName(function.Name)
+                .WithDisplayName(function.Name);
+        }
 
-        // Every failure in the surface's own envelope; CORS for web clients.
-        app.UseMiddleware<TelemetryScope>();
-        app.UseMiddleware<SurfaceErrors>();
-        app.UseMiddleware<Cors>();
+        // The custom handler's timers: the host POSTs the invocation envelope to /{function}.
+        foreach (var timer in FunctionTable.Timers)
+        {
+            app.MapPost("/" + timer.Name, http => TimerInvocation.RunAsync(http, timer)).WithName(timer.Name).WithDisplayName(timer.Name);
+        }
 
-        // The three surfaces.
-        app.MapClientApi();
-        app.MapFederationEndpoints();
-        app.MapAdminApi();
-        app.MapRoomEngineApi();
-        app.MapRoomConfigApi();
-
-        // Webhooks: the timer-triggered sweep (POST /WebhookSweep from the Functions host).
-        app.MapWebhookFunctions();
-
-        // The API documentation: GET /openapi/v1.json and GET /docs.
-        app.MapApiDocs();
+        // Paths no function takes: the surface's own "unrecognized" (the Functions host answers these itself in Azure).
+        app.MapFallback(pipeline.UnroutedAsync);
         return app;
     }
 
-    /// <summary>
-    /// Starts creating the tables without holding up the first request (cold start): a request meeting a missing table
-    /// waits for this same attempt. A storage outage at start-up is logged and requests answer 503 until it ends.
-    /// </summary>
-    public static void StartPreparingStorage(this WebApplication app)
-    {
-        ArgumentNullException.ThrowIfNull(app);
-        var store = app.Services.GetRequiredService<MembershipStore>();
-        _ = Task.Run(async () =>
-        {
-            try
-            {
-                await store.EnsureTablesAsync();
-            }
-            catch (StorageUnavailableException ex)
-            {
-                LogStorageNotReady(app.Logger, ex);
-            }
-        });
-    }
-
+    /// <summary>Listen where the Functions host proxies to, else the configured URLs, else the local default.</summary>
     private static void ConfigureListenAddress(WebApplicationBuilder builder)
     {
-        var functionsPort = builder.Configuration["FUNCTIONS_CUSTOMHANDLER_PORT"];
+        var functionsPort = builder.Configuration[HostingModes.CustomHandlerPortKey];
         if (!string.IsNullOrEmpty(functionsPort))
         {
             builder.WebHost.UseUrls($"http://127.0.0.1:{functionsPort}");
@@ -112,7 +56,4 @@ public static partial class MembershipApp
             builder.WebHost.UseUrls($"http://127.0.0.1:{DefaultPort}");
         }
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Tables could not be created at start-up; storage calls will fail until storage answers")]
-    private static partial void LogStorageNotReady(ILogger logger, Exception ex);
 }

@@ -1,6 +1,7 @@
 using System.Reflection;
 using Azure.Identity;
 using Azure.Monitor.OpenTelemetry.Exporter;
+using Microsoft.Azure.Functions.Worker.OpenTelemetry;
 using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -22,7 +23,7 @@ public sealed class TelemetryExport
 }
 
 /// <summary>
-/// Telemetry: structured logs scoped per request (<see cref="TelemetryScope"/>), the <c>Membership</c> meter
+/// Telemetry: structured logs scoped per request (<see cref="RequestScope"/>, opened by <see cref="SurfacePipeline"/>), the <c>Membership</c> meter
 /// (<see cref="TelemetryMetrics"/>), and, only when there is somewhere to send them, OpenTelemetry traces, metrics and logs
 /// exported to Application Insights. Without a connection string nothing is exported, no listener exists, and start-up
 /// does no more than register two singletons.
@@ -34,20 +35,20 @@ internal static class Telemetry
     /// <summary>Set by the Functions app's settings (infra/bicep) when Application Insights takes Entra ID tokens only.</summary>
     public const string AuthenticationStringKey = "APPLICATIONINSIGHTS_AUTHENTICATION_STRING";
 
-    public static WebApplicationBuilder AddTelemetry(this WebApplicationBuilder builder)
+    public static IHostApplicationBuilder AddTelemetry(this IHostApplicationBuilder builder, bool underWorker)
     {
         builder.Services.AddSingleton<TelemetryMetrics>();
         var export = builder.Services.FirstOrDefault(d => d.ServiceType == typeof(TelemetryExport))?.ImplementationInstance as TelemetryExport
             ?? AzureMonitor(builder.Configuration);
         if (export is not null)
         {
-            AddPipeline(builder, export);
+            AddPipeline(builder, export, underWorker);
         }
 
         return builder;
     }
 
-    private static TelemetryExport? AzureMonitor(ConfigurationManager configuration)
+    private static TelemetryExport? AzureMonitor(IConfiguration configuration)
     {
         var connectionString = configuration[ConnectionStringKey];
         if (string.IsNullOrWhiteSpace(connectionString))
@@ -88,7 +89,7 @@ internal static class Telemetry
             : new ManagedIdentityCredential(ManagedIdentityId.SystemAssigned);
     }
 
-    private static void AddPipeline(WebApplicationBuilder builder, TelemetryExport export)
+    private static void AddPipeline(IHostApplicationBuilder builder, TelemetryExport export, bool underWorker)
     {
         // ASP.NET Core 10 puts the HTTP semantic-convention tags (method, route, path, status; never the query string) on its
         // request span only when asked; 11 will by default.
@@ -103,7 +104,14 @@ internal static class Telemetry
             export.Logs?.Invoke(logs);
         });
 
-        builder.Services.AddOpenTelemetry()
+        var telemetry = builder.Services.AddOpenTelemetry();
+        if (underWorker && System.Runtime.CompilerServices.RuntimeFeature.IsDynamicCodeSupported)
+        {
+            // The worker's invocations continue the Functions host's traces (the trace_context of each invocation).
+            telemetry.UseFunctionsWorkerDefaults();
+        }
+
+        telemetry
             .ConfigureResource(resource => resource.AddService("membership", serviceVersion: version))
             .WithTracing(traces =>
             {

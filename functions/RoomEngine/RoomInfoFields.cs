@@ -1,18 +1,33 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using Membership.Core.Identifiers;
+using Membership.Functions.Admin;
+using Membership.Functions.Hosting;
 using Membership.Service;
 using Membership.Storage;
 
 namespace Membership.Functions.RoomEngine;
 
 /// <summary>
-/// The <c>RoomInfo</c> object of create_room, update_room_info and get_room_info. The room name is the Matrix
-/// <c>m.room.name</c>, the member cap the head's <c>MaxMembers</c>, the owner a power level of 100; every other field is
-/// kept as given in the head's admin settings and returned as stored (the switches and seat fields change nothing else).
+/// The fields Room Engine commands share. The room name is the Matrix <c>m.room.name</c>, the member cap the head's
+/// <c>MaxMembers</c>, the owner a power level of 100; every other RoomInfo field is kept as given in the head's admin
+/// settings and returned as stored (the switches and seat fields change nothing else).
 /// </summary>
-internal static class RoomInfoFields
+internal static class RoomEngineLimits
 {
+    public const int MaxRoomIdBytes = 48;
+
+    /// <summary>kick_user_out, ban_room_member and unban_room_member take at most 20 accounts.</summary>
+    public const int MaxAccounts = 20;
+
+    public const int MaxReasonBytes = 1000;
+
+    public const int MaxAccountBytes = 255;
+
     public const int MaxRoomNameBytes = 100;
+
     public const int MaxCustomInfoBytes = 500;
 
     /// <summary>The cap when create_room names none (Tencent defaults to the plan's ceiling; this service has no plans).</summary>
@@ -20,68 +35,134 @@ internal static class RoomInfoFields
 
     public const int MaxMaxMemberCount = 100_000;
 
-    public static readonly string[] Switches = ["IsVideoDisabled", "IsAudioDisabled", "IsMessageDisabled", "IsScreenSharingDisabled", "IsCloudRecordingDisabled"];
-
     public static readonly string[] RoomTypes = ["Conference", "Live"];
 
     public static readonly string[] TakeSeatModes = ["FreeToTake", "ApplyToTake"];
+}
 
-    /// <summary>The settings fields present in <paramref name="info"/> that both create_room and update_room_info take.</summary>
-    public static JsonObject ReadSettings(RoomEngineFields info)
+/// <summary>A body naming one room.</summary>
+internal record RoomBody
+{
+    [Description("The room, as created with create_room (for rooms created through Matrix: the opaque part of the room ID).")]
+    [MaxBytes(RoomEngineLimits.MaxRoomIdBytes)]
+    public required string RoomId { get; init; }
+}
+
+/// <summary>A body naming a room and 1 to 20 of its accounts.</summary>
+internal record RoomAccountsBody : RoomBody
+{
+    [Description("The accounts (UserIDs) to act on.")]
+    [ItemCount(1, RoomEngineLimits.MaxAccounts)]
+    public required IReadOnlyList<string> MemberList_Account { get; init; }
+}
+
+/// <summary>The settings of <c>RoomInfo</c> that create_room and update_room_info both take.</summary>
+internal record RoomSettingsBody : RoomBody
+{
+    [MaxBytes(RoomEngineLimits.MaxRoomNameBytes)]
+    public string? RoomName { get; init; }
+
+    [Description("The most members the room holds, the owner included.")]
+    [Range(1, RoomEngineLimits.MaxMaxMemberCount)]
+    public int? MaxMemberCount { get; init; }
+
+    public bool? IsVideoDisabled { get; init; }
+
+    public bool? IsAudioDisabled { get; init; }
+
+    public bool? IsMessageDisabled { get; init; }
+
+    public bool? IsScreenSharingDisabled { get; init; }
+
+    public bool? IsCloudRecordingDisabled { get; init; }
+
+    [MaxBytes(RoomEngineLimits.MaxCustomInfoBytes)]
+    public string? CustomInfo { get; init; }
+
+    [Description("FreeToTake or ApplyToTake.")]
+    public string? TakeSeatMode { get; init; }
+
+    /// <summary>The settings present, as the head keeps them.</summary>
+    public JsonObject Settings()
     {
         var settings = new JsonObject();
-        foreach (var name in Switches)
+        Add(settings, nameof(IsVideoDisabled), IsVideoDisabled);
+        Add(settings, nameof(IsAudioDisabled), IsAudioDisabled);
+        Add(settings, nameof(IsMessageDisabled), IsMessageDisabled);
+        Add(settings, nameof(IsScreenSharingDisabled), IsScreenSharingDisabled);
+        Add(settings, nameof(IsCloudRecordingDisabled), IsCloudRecordingDisabled);
+        if (CustomInfo is not null)
         {
-            if (info.OptionalBool(name) is { } value)
-            {
-                settings[name] = value;
-            }
+            settings[nameof(CustomInfo)] = CustomInfo;
         }
 
-        if (info.OptionalString("CustomInfo", MaxCustomInfoBytes) is { } custom)
+        if (TakeSeatMode is not null)
         {
-            settings["CustomInfo"] = custom;
-        }
-
-        if (info.OptionalOneOf("TakeSeatMode", TakeSeatModes) is { } mode)
-        {
-            settings["TakeSeatMode"] = mode;
+            settings[nameof(TakeSeatMode)] = RoomEngineLimits.TakeSeatModes.Contains(TakeSeatMode, StringComparer.Ordinal)
+                ? TakeSeatMode
+                : throw TencentException.InvalidParameter($"RoomInfo.TakeSeatMode must be one of {string.Join(", ", RoomEngineLimits.TakeSeatModes)}");
         }
 
         return settings;
     }
 
-    public static int? ReadMaxMemberCount(RoomEngineFields info) => (int?)info.OptionalInteger("MaxMemberCount", 1, MaxMaxMemberCount);
+    private static void Add(JsonObject settings, string name, bool? value)
+    {
+        if (value is { } set)
+        {
+            settings[name] = set;
+        }
+    }
+}
 
-    /// <summary>get_room_info's <c>RoomInfo</c>; rooms made through Matrix answer the defaults.</summary>
-    public static JsonObject ToResponse(RoomEngineRequest request, RoomHead head)
+/// <summary>get_room_info's <c>RoomInfo</c>: the fields create_room takes plus MemberCount, CreateTime and RoomStatus.</summary>
+internal sealed record RoomInfoReply(
+    string RoomId,
+    string RoomName,
+    string RoomType,
+    [property: JsonPropertyName("Owner_Account")] string OwnerAccount,
+    int MaxMemberCount,
+    int MemberCount,
+    long CreateTime,
+    string RoomStatus,
+    long ScheduleStartTime,
+    long ScheduleEndTime,
+    bool IsVideoDisabled,
+    bool IsAudioDisabled,
+    bool IsMessageDisabled,
+    bool IsScreenSharingDisabled,
+    bool IsCloudRecordingDisabled,
+    string CustomInfo,
+    bool IsSeatEnabled,
+    long MaxSeatCount,
+    string TakeSeatMode)
+{
+    /// <summary>Rooms made through Matrix answer the defaults.</summary>
+    public static RoomInfoReply Of(AdminRequests admin, RoomHead head)
     {
         var settings = RoomService.AdminInfoOf(head);
-        var roomId = RoomEngineRequest.RoomIdOf(RoomId.Parse(head.RoomId));
+        var roomId = AdminRequests.RoomIdOf(Core.Identifiers.RoomId.Parse(head.RoomId));
         var created = head.CreatedAt.ToUnixTimeSeconds();
-        var start = (long?)settings["ScheduleStartTime"] ?? created;
-        var info = new JsonObject
-        {
-            ["RoomId"] = roomId,
-            ["RoomName"] = head.Name ?? roomId,
-            ["RoomType"] = (string?)settings["RoomType"] ?? RoomTypes[0],
-            ["Owner_Account"] = request.AccountOf(RoomService.OwnerOf(head).Value),
-            ["MaxMemberCount"] = head.MaxMembers ?? 0,
-            ["MemberCount"] = head.JoinedCount,
-            ["CreateTime"] = created,
-            ["RoomStatus"] = start > request.Clock.GetUtcNow().ToUnixTimeSeconds() ? "NotStarted" : "Running",
-            ["ScheduleStartTime"] = start,
-            ["ScheduleEndTime"] = (long?)settings["ScheduleEndTime"] ?? 0,
-        };
-        foreach (var name in Switches)
-        {
-            info[name] = (bool?)settings[name] ?? false;
-        }
-
-        info["CustomInfo"] = (string?)settings["CustomInfo"] ?? string.Empty;
-        info["IsSeatEnabled"] = (bool?)settings["IsSeatEnabled"] ?? false;
-        info["MaxSeatCount"] = (long?)settings["MaxSeatCount"] ?? 0;
-        info["TakeSeatMode"] = (string?)settings["TakeSeatMode"] ?? "None";
-        return info;
+        var start = (long?)settings[nameof(ScheduleStartTime)] ?? created;
+        return new RoomInfoReply(
+            roomId,
+            head.Name ?? roomId,
+            (string?)settings[nameof(RoomType)] ?? RoomEngineLimits.RoomTypes[0],
+            admin.AccountOf(RoomService.OwnerOf(head).Value),
+            head.MaxMembers ?? 0,
+            head.JoinedCount,
+            created,
+            start > admin.Clock.GetUtcNow().ToUnixTimeSeconds() ? "NotStarted" : "Running",
+            start,
+            (long?)settings[nameof(ScheduleEndTime)] ?? 0,
+            (bool?)settings[nameof(IsVideoDisabled)] ?? false,
+            (bool?)settings[nameof(IsAudioDisabled)] ?? false,
+            (bool?)settings[nameof(IsMessageDisabled)] ?? false,
+            (bool?)settings[nameof(IsScreenSharingDisabled)] ?? false,
+            (bool?)settings[nameof(IsCloudRecordingDisabled)] ?? false,
+            (string?)settings[nameof(CustomInfo)] ?? string.Empty,
+            (bool?)settings[nameof(IsSeatEnabled)] ?? false,
+            (long?)settings[nameof(MaxSeatCount)] ?? 0,
+            (string?)settings[nameof(TakeSeatMode)] ?? "None");
     }
 }

@@ -8,8 +8,8 @@ namespace Membership.Functions.Webhooks;
 internal static class WebhookServices
 {
     /// <summary>
-    /// Registers the dispatcher, its sender, the callback settings cache and the background service. Under the Functions
-    /// host (<c>FUNCTIONS_CUSTOMHANDLER_PORT</c> set) the <c>WebhookSweep</c> timer sweeps and every instance polls the
+    /// Registers the dispatcher, its sender, the callback settings cache and the background service. Under a Functions
+    /// host (either package) the <c>WebhookSweep</c> timer sweeps and every instance polls the
     /// stored configuration; locally a background sweep runs and an instance without callbacks does no webhook I/O.
     /// </summary>
     public static IServiceCollection AddWebhooks(this IServiceCollection services, IConfiguration configuration)
@@ -17,7 +17,7 @@ internal static class WebhookServices
         var membership = configuration.GetSection("Membership");
         var options = membership.GetSection("Webhooks").Get<WebhookOptions>() ?? new WebhookOptions();
         options.SdkAppId = (membership.GetSection("Tencent").Get<TencentOptions>() ?? new TencentOptions()).SdkAppId;
-        var underFunctions = !string.IsNullOrEmpty(configuration["FUNCTIONS_CUSTOMHANDLER_PORT"]);
+        var underFunctions = Hosting.HostingModes.UnderFunctionsHost(configuration);
         options.PollConfigWhenDisabled ??= underFunctions;
         options.BackgroundSweep ??= !underFunctions;
         options.Validate();
@@ -35,10 +35,4 @@ internal static class WebhookServices
             .AddSingleton<WebhookDispatcher>()
             .AddHostedService<WebhookBackgroundService>();
     }
-
-    /// <summary>The timer-triggered sweep, as the Functions host invokes it (POST /{functionName}).</summary>
-    public static void MapWebhookFunctions(this IEndpointRouteBuilder app) =>
-        app.MapMethods("/WebhookSweep", ["POST"], WebhookSweep.WebhookSweep.Handle)
-            .WithName("WebhookSweep")
-            .WithDisplayName("WebhookSweep");
 }

@@ -1,30 +1,21 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization.Metadata;
 using System.Text.RegularExpressions;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
+using Membership.Functions.Admin;
+using Membership.Functions.Client;
+using Membership.Functions.Hosting;
 using Microsoft.OpenApi;
 
 namespace Membership.Functions.Tests;
 
 /// <summary>
-/// GET /openapi/v1.json describes every endpoint the app maps (method and route), each with a response schema, a request
-/// schema where it takes a body, its surface's authentication and its surface's error envelope; GET /docs renders it
-/// without loading anything from elsewhere.
+/// GET /openapi/v1.json is generated from the function table: each function with its summary, request and response
+/// schemas, its surface's authentication and error envelope; the limits it states are the ones the body reader
+/// enforces. GET /docs renders it without loading anything from elsewhere.
 /// </summary>
 public sealed partial class OpenApiDocumentTests(ServiceFixture service) : IClassFixture<ServiceFixture>
 {
-    /// <summary>Endpoints anyone may call: the spec's public ones and the service's own.</summary>
-    private static readonly HashSet<string> PublicPaths = new(StringComparer.Ordinal)
-    {
-        "/_matrix/client/versions",
-        "/_matrix/federation/v1/version",
-        "/_matrix/key/v2/server",
-        "/openapi/v1.json",
-        "/docs",
-        "/WebhookSweep",
-    };
-
     [Fact]
     public async Task DocumentIsOpenApi31AndReadsWithoutErrors()
     {
@@ -41,35 +32,23 @@ public sealed partial class OpenApiDocumentTests(ServiceFixture service) : IClas
     }
 
     [Fact]
-    public async Task EveryMappedEndpointIsDocumentedWithSchemasAndNothingElseIs()
+    public async Task EveryFunctionIsDocumentedWithItsSummaryAndSchemas()
     {
         var document = await DocumentAsync();
-        var paths = document["paths"]!.AsObject();
-        var mapped = MappedEndpoints();
-        Assert.NotEmpty(mapped);
-
-        foreach (var (method, path, name) in mapped)
+        // The page and the document itself are not JSON of a type; UnknownCommand only ever refuses.
+        string[] untyped = ["ApiReference", "OpenApiDocument", "UnknownCommand"];
+        foreach (var (function, method, operation) in Operations(document))
         {
-            var operation = paths[path]?[method.ToLowerInvariant()] as JsonObject;
-            Assert.True(operation is not null, $"{method} {path} ({name}) is not in the OpenAPI document");
-            Assert.False(string.IsNullOrWhiteSpace((string?)operation["summary"]) || (string?)operation["summary"] == name, $"{name} has no summary of its own");
+            Assert.False(string.IsNullOrWhiteSpace((string?)operation["summary"]), $"{function.Name} has no summary (its class's XML <summary>)");
             Assert.Single(operation["tags"]!.AsArray());
-
-            var responses = operation["responses"]?.AsObject() ?? [];
             Assert.True(
-                responses.Any(r => r.Value?["content"]?.AsObject().Any(m => m.Value?["schema"] is not null) == true),
-                $"{method} {path} ({name}) has no response schema");
+                untyped.Contains(function.Name) != operation["responses"]!["200"]?["content"]?["application/json"]?["schema"] is not null,
+                $"{method} {function.Route} ({function.Name}): a typed result must be documented, and only one");
 
-            if (method is "POST" or "PUT" or "PATCH")
-            {
-                Assert.True(operation["requestBody"]?["content"]?["application/json"]?["schema"] is not null, $"{method} {path} ({name}) takes a body but has no request schema");
-                Assert.True(operation["requestBody"]?["content"]?["application/json"]?["examples"]?.AsObject().Count > 0, $"{method} {path} ({name}) has no request example");
-            }
+            // Every function that reads a body documents its type; the others take none.
+            var body = operation["requestBody"]?["content"]?["application/json"]?["schema"];
+            Assert.Equal(function.RequestBody is not null, body is not null);
         }
-
-        // The other way round: nothing is documented that the app does not serve (CORS preflights aside).
-        var documented = paths.SelectMany(p => p.Value!.AsObject().Where(o => o.Key != "parameters").Select(o => $"{o.Key.ToUpperInvariant()} {p.Key}"));
-        Assert.Equal(mapped.Select(m => $"{m.Method} {m.Path}").Order(StringComparer.Ordinal), documented.Order(StringComparer.Ordinal));
     }
 
     [Fact]
@@ -77,22 +56,22 @@ public sealed partial class OpenApiDocumentTests(ServiceFixture service) : IClas
     {
         var document = await DocumentAsync();
         var schemes = document["components"]!["securitySchemes"]!.AsObject();
-        foreach (var (method, path, name) in MappedEndpoints())
+        string[] publicFunctions = ["Versions", "ServerVersion", "ServerKeys", "OpenApiDocument", "ApiReference", "UnknownCommand"];
+        foreach (var (function, _, operation) in Operations(document))
         {
-            var operation = document["paths"]![path]![method.ToLowerInvariant()]!;
             var requirements = operation["security"]?.AsArray().Select(r => r!.AsObject().Select(s => schemes[s.Key]!.AsObject()).ToList()).ToList();
-            Assert.True(requirements is not null, $"{name} does not say how it is authenticated (public endpoints say security: [])");
-            if (PublicPaths.Contains(path))
+            Assert.True(requirements is not null, $"{function.Name} does not say how it is authenticated (public endpoints say security: [])");
+            if (publicFunctions.Contains(function.Name))
             {
                 Assert.Empty(requirements);
             }
-            else if (path.StartsWith("/_matrix/client/", StringComparison.Ordinal))
+            else if (function.Surface == Surface.Client)
             {
                 // Authorization: Bearer, or (deprecated) access_token in the query.
                 Assert.Contains(requirements, r => r.Count == 1 && (string?)r[0]["type"] == "http" && (string?)r[0]["scheme"] == "bearer");
                 Assert.Contains(requirements, r => r.Count == 1 && (string?)r[0]["in"] == "query" && (string?)r[0]["name"] == "access_token");
             }
-            else if (path.StartsWith("/_matrix/federation/", StringComparison.Ordinal))
+            else if (function.Surface == Surface.Federation)
             {
                 var only = Assert.Single(Assert.Single(requirements));
                 Assert.Equal(("apiKey", "header", "Authorization"), ((string?)only["type"], (string?)only["in"], (string?)only["name"]));
@@ -100,7 +79,7 @@ public sealed partial class OpenApiDocumentTests(ServiceFixture service) : IClas
             }
             else
             {
-                Assert.StartsWith("/v4/", path, StringComparison.Ordinal);
+                Assert.Equal(Surface.Admin, function.Surface);
                 var together = Assert.Single(requirements);
                 Assert.Equal(["identifier", "sdkappid", "usersig"], together.Select(s => $"{(string?)s["in"]}:{(string?)s["name"]}").Order(StringComparer.Ordinal).Select(s => s["query:".Length..]));
                 var parameters = operation["parameters"]!.AsArray().Select(p => ((string?)p!["in"], (string?)p["name"], (bool?)p["required"])).ToList();
@@ -114,44 +93,90 @@ public sealed partial class OpenApiDocumentTests(ServiceFixture service) : IClas
     public async Task ErrorsUseTheSurfacesEnvelope()
     {
         var document = await DocumentAsync();
-        var envelope = document["components"]!["schemas"]!["TencentEnvelope"]!;
-        Assert.Equal(["ActionStatus", "ErrorCode", "ErrorInfo", "RequestId"], envelope["required"]!.AsArray().Select(r => (string)r!).Order(StringComparer.Ordinal));
-        var matrixError = document["components"]!["schemas"]!["MatrixError"]!;
-        Assert.Equal(["errcode", "error"], matrixError["required"]!.AsArray().Select(r => (string)r!).Order(StringComparer.Ordinal));
-
-        foreach (var (method, path, name) in MappedEndpoints())
+        var schemas = document["components"]!["schemas"]!.AsObject();
+        foreach (var (function, _, operation) in Operations(document))
         {
-            var responses = document["paths"]![path]![method.ToLowerInvariant()]!["responses"]!.AsObject();
-            if (path.StartsWith("/v4/", StringComparison.Ordinal))
+            var responses = operation["responses"]!.AsObject();
+            if (function.Surface == Surface.Admin)
             {
-                // HTTP 200 for every outcome, the envelope in the schema, failures among the examples.
+                // HTTP 200 for every outcome; the envelope's fields are in the schema, the failure codes in the description.
                 var ok = Assert.Single(responses);
                 Assert.Equal("200", ok.Key);
-                var media = ok.Value!["content"]!["application/json"]!;
-                Assert.Contains("#/components/schemas/TencentEnvelope", media["schema"]!.ToJsonString(), StringComparison.Ordinal);
-                Assert.Contains(media["examples"]!.AsObject(), e => (int?)e.Value!["value"]!["ErrorCode"] != 0 && (string?)e.Value["value"]!["ActionStatus"] == "FAIL");
-                Assert.Contains(media["examples"]!.AsObject(), e => (int?)e.Value!["value"]!["ErrorCode"] == 0 || name == "UnknownCommand");
-            }
-            else if (path.StartsWith("/_matrix/", StringComparison.Ordinal))
-            {
-                foreach (var error in responses.Where(r => r.Key != "200"))
+                Assert.Contains("100002", (string?)ok.Value!["description"], StringComparison.Ordinal);
+                if (function.Name != "UnknownCommand")
                 {
-                    var media = error.Value!["content"]!["application/json"]!;
-                    Assert.Equal("#/components/schemas/MatrixError", (string?)media["schema"]!["$ref"]);
-                    Assert.All(media["examples"]!.AsObject(), e => Assert.StartsWith("M_", (string?)e.Value!["value"]!["errcode"], StringComparison.Ordinal));
+                    var schema = Resolve(schemas, ok.Value["content"]!["application/json"]!["schema"]!);
+                    Assert.Superset(new HashSet<string> { "ActionStatus", "ErrorCode", "ErrorInfo", "RequestId" }, schema["properties"]!.AsObject().Select(p => p.Key).ToHashSet());
                 }
-
-                if (!PublicPaths.Contains(path))
+            }
+            else
+            {
+                foreach (var status in new[] { "400", "401", "403", "404", "413", "429", "503" })
                 {
-                    Assert.True(responses.Any(r => r.Key != "200"), $"{name} documents no errors");
+                    var error = responses[status]?["content"]?["application/json"]?["schema"];
+                    Assert.True(error is not null, $"{function.Name} does not document {status}");
+                    Assert.Equal(["errcode", "error"], error["required"]!.AsArray().Select(r => (string)r!).Order(StringComparer.Ordinal));
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Every limit the document states (maxBytes, minimum/maximum, minItems/maxItems) of every request body is the one
+    /// the body reader enforces: a value at the limit is read, one past it is refused naming the field.
+    /// </summary>
+    [Fact]
+    public async Task DocumentedLimitsAreTheLimitsTheBodyReaderEnforces()
+    {
+        var document = await DocumentAsync();
+        var schemas = document["components"]!["schemas"]!.AsObject();
+        var checkedLimits = 0;
+        foreach (var function in FunctionTable.Http.Where(f => f.RequestBody is not null))
+        {
+            var wire = function.Surface == Surface.Admin ? Wire.Tencent : Wire.Matrix;
+            FieldErrors errors = function.Surface == Surface.Admin ? TencentFieldErrors.Instance : MatrixFieldErrors.Instance;
+            var info = wire.GetTypeInfo(function.RequestBody!);
+            if (info.Kind != JsonTypeInfoKind.Object)
+            {
+                continue;
+            }
+
+            var schema = Resolve(schemas, schemas[info.Type.Name]!);
+            foreach (var (path, limits) in DocumentedLimits(schemas, schema, string.Empty))
+            {
+                foreach (var (atLimit, pastLimit) in limits)
+                {
+                    var accepted = Valid(info);
+                    Set(accepted, path, atLimit);
+                    Bind(function.RequestBody!, accepted, errors, wire);
+
+                    var refused = Valid(info);
+                    Set(refused, path, pastLimit);
+                    var failure = Assert.ThrowsAny<Exception>(() => Bind(function.RequestBody!, refused, errors, wire));
+                    Assert.Contains(path.Split('.')[^1], failure.Message, StringComparison.Ordinal);
+                    checkedLimits++;
                 }
             }
         }
 
-        // Client writes can be rate-limited; the 429 says how long to wait.
-        var kick = document["paths"]!["/_matrix/client/{version}/rooms/{roomId}/kick"]!["post"]!["responses"]!;
-        Assert.NotNull(kick["429"]!["headers"]!["Retry-After"]);
-        Assert.NotNull(kick["401"]);
+        // Reasons, room IDs, names, custom info, counts, durations, account lists: a few dozen limits in all.
+        Assert.True(checkedLimits > 20, $"only {checkedLimits} documented limits were found");
+    }
+
+    [Fact]
+    public async Task TheDocumentedReasonLimitHoldsOverHttp()
+    {
+        var document = await DocumentAsync();
+        var limit = (int)document["components"]!["schemas"]!["TargetedMembershipBody"]!["properties"]!["reason"]!["x-maxBytes"]!;
+        var owner = await service.NewUserAsync("owner");
+        var room = await service.CreateRoomAsync(owner);
+        var target = await service.NewUserAsync("target");
+
+        var atLimit = await service.PostAsync($"/_matrix/client/v3/rooms/{Uri.EscapeDataString(room)}/ban", owner, new JsonObject { ["user_id"] = target.UserId, ["reason"] = new string('r', limit) });
+        Assert.Equal(200, atLimit.Status);
+        var pastLimit = await service.PostAsync($"/_matrix/client/v3/rooms/{Uri.EscapeDataString(room)}/unban", owner, new JsonObject { ["user_id"] = target.UserId, ["reason"] = new string('r', limit + 1) });
+        Assert.Equal(413, pastLimit.Status);
+        Assert.Equal("M_TOO_LARGE", (string?)pastLimit.Body?["errcode"]);
     }
 
     [Fact]
@@ -168,20 +193,128 @@ public sealed partial class OpenApiDocumentTests(ServiceFixture service) : IClas
         Assert.Contains("default-src 'none'", response.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
     }
 
+    /// <summary>Binds the body as the reader does, from JSON text (as it arrives).</summary>
+    private static void Bind(Type type, JsonObject body, FieldErrors errors, JsonSerializerOptions wire) =>
+        typeof(JsonBodyReader).GetMethod(nameof(JsonBodyReader.Bind))!.MakeGenericMethod(type).InvokeUnwrapped(JsonNode.Parse(body.ToJsonString())!.AsObject(), errors, wire);
+
+    /// <summary>Each documented limit of the schema's properties as (value at the limit, value one past it), by property path.</summary>
+    private static IEnumerable<(string Path, List<(JsonNode At, JsonNode Past)> Limits)> DocumentedLimits(JsonObject schemas, JsonNode schema, string prefix)
+    {
+        foreach (var (name, property) in schema["properties"]?.AsObject() ?? [])
+        {
+            var resolved = Resolve(schemas, property!);
+            var limits = new List<(JsonNode, JsonNode)>();
+            if (resolved["x-maxBytes"] is { } maxBytes)
+            {
+                limits.Add((new string('b', (int)maxBytes), new string('b', (int)maxBytes + 1)));
+            }
+
+            if (resolved["maximum"] is { } maximum)
+            {
+                limits.Add(((long)maximum, (long)maximum + 1));
+            }
+
+            if (resolved["minimum"] is { } minimum)
+            {
+                limits.Add(((long)minimum, (long)minimum - 1));
+            }
+
+            if (resolved["maxItems"] is { } maxItems)
+            {
+                limits.Add((Accounts((int)maxItems), Accounts((int)maxItems + 1)));
+            }
+
+            if (resolved["minItems"] is { } minItems && (int)minItems > 0)
+            {
+                limits.Add((Accounts((int)minItems), Accounts((int)minItems - 1)));
+            }
+
+            if (limits.Count > 0)
+            {
+                yield return (prefix + name, limits);
+            }
+
+            if (resolved["properties"] is not null)
+            {
+                foreach (var nested in DocumentedLimits(schemas, resolved, prefix + name + "."))
+                {
+                    yield return nested;
+                }
+            }
+        }
+    }
+
+    /// <summary>A body with every required field of <paramref name="info"/> present and valid.</summary>
+    private static JsonObject Valid(JsonTypeInfo info)
+    {
+        var body = new JsonObject();
+        foreach (var property in info.Properties.Where(p => p.IsRequired))
+        {
+            var type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+            body[property.Name] = type == typeof(string) ? "x"
+                : type == typeof(long) || type == typeof(int) ? 1
+                : type == typeof(bool) ? true
+                : type == typeof(JsonObject) ? new JsonObject()
+                : type == typeof(IReadOnlyList<string>) ? Accounts(1)
+                : Valid(info.Options.GetTypeInfo(type));
+        }
+
+        return body;
+    }
+
+    private static void Set(JsonObject body, string path, JsonNode value)
+    {
+        var names = path.Split('.');
+        var target = body;
+        foreach (var name in names[..^1])
+        {
+            target = target[name] as JsonObject ?? (JsonObject)(target[name] = new JsonObject());
+        }
+
+        target[names[^1]] = value;
+    }
+
+    private static JsonArray Accounts(int count) => new([.. Enumerable.Range(0, count).Select(i => (JsonNode)$"account{i}")]);
+
+    private static JsonNode Resolve(JsonObject schemas, JsonNode schema) =>
+        (string?)schema["$ref"] is { } reference ? schemas[reference.Split('/')[^1]]! : schema;
+
+    /// <summary>(function, method, operation) of every documented operation, found by the function's operation ID.</summary>
+    private static IEnumerable<(HttpFunction Function, string Method, JsonObject Operation)> Operations(JsonNode document)
+    {
+        var byId = document["paths"]!.AsObject()
+            .SelectMany(p => p.Value!.AsObject().Select(o => (Id: (string)o.Value!["operationId"]!, Method: o.Key, Operation: o.Value!.AsObject())))
+            .ToList();
+        foreach (var function in FunctionTable.Http)
+        {
+            var found = byId.Where(o => o.Id == function.Name).ToList();
+            Assert.True(found.Count > 0, $"{function.Name} is not in the document");
+            foreach (var (_, method, operation) in found)
+            {
+                yield return (function, method, operation);
+            }
+        }
+    }
+
     [GeneratedRegex("""(src|href)\s*=\s*["']?(https?:)?//""", RegexOptions.IgnoreCase)]
     private static partial Regex ExternalAsset();
 
-    [GeneratedRegex(@"\{([A-Za-z_]+)[^}]*\}")]
-    private static partial Regex RouteParameter();
-
     private async Task<JsonNode> DocumentAsync() => JsonNode.Parse(await service.Http.GetStringAsync("/openapi/v1.json"))!;
+}
 
-    /// <summary>(method, OpenAPI path, endpoint name) of every mapped endpoint, CORS preflights aside.</summary>
-    private List<(string Method, string Path, string Name)> MappedEndpoints() =>
-    [
-        .. service.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
-            .SelectMany(e => (e.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? [])
-                .Where(m => m != "OPTIONS")
-                .Select(m => (m, "/" + RouteParameter().Replace(e.RoutePattern.RawText!.TrimStart('/'), "{$1}"), e.Metadata.GetMetadata<IEndpointNameMetadata>()?.EndpointName ?? e.DisplayName!))),
-    ];
+/// <summary>Reflection calls that rethrow what the method threw, not the TargetInvocationException around it.</summary>
+internal static class ReflectionCalls
+{
+    public static object? InvokeUnwrapped(this System.Reflection.MethodInfo method, params object?[] arguments)
+    {
+        try
+        {
+            return method.Invoke(null, arguments);
+        }
+        catch (System.Reflection.TargetInvocationException ex) when (ex.InnerException is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ex.InnerException).Throw();
+            throw;
+        }
+    }
 }

@@ -6,7 +6,7 @@ namespace Membership.Functions.Tests;
 
 /// <summary>
 /// The timer-triggered function as the Functions host invokes it: <c>POST /WebhookSweep</c> with the invocation
-/// envelope, answered with <c>{"Outputs":{},"Logs":[...],"ReturnValue":null}</c>.
+/// envelope, answered with <c>{"Outputs":{},"Logs":[],"ReturnValue":null}</c> (what the sweep did goes to the app's own log).
 /// </summary>
 public sealed class WebhookSweepFunctionTests(Azurite storage) : IClassFixture<Azurite>
 {
@@ -34,7 +34,7 @@ public sealed class WebhookSweepFunctionTests(Azurite storage) : IClassFixture<A
         Assert.Equal(["Outputs", "Logs", "ReturnValue"], answer.Select(p => p.Key));
         Assert.Empty(answer["Outputs"]!.AsObject());
         Assert.Null(answer["ReturnValue"]);
-        Assert.Contains("Swept 1 rooms", (string?)answer["Logs"]![0], StringComparison.Ordinal);
+        Assert.Empty(answer["Logs"]!.AsArray());
 
         // The sweep answers once the rooms it found are delivered.
         Assert.Equal(["Room.CallbackAfterCreateRoom", "Room.CallbackAfterMemberEnter/Enter/bob"], receiver.Requests.Select(r => r.Key));
@@ -47,6 +47,6 @@ public sealed class WebhookSweepFunctionTests(Azurite storage) : IClassFixture<A
         using var response = await app.Http.PostAsync("/WebhookSweep", new StringContent(Invocation, Encoding.UTF8, "application/json"));
         var answer = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
         Assert.Equal(200, (int)response.StatusCode);
-        Assert.Contains("Callbacks are off", (string?)answer["Logs"]![0], StringComparison.Ordinal);
+        Assert.Empty(answer["Logs"]!.AsArray());
     }
 }

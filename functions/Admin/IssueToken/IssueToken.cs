@@ -1,26 +1,23 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
+using System.ComponentModel;
 using Membership.Core.Identifiers;
+using Membership.Functions.Hosting;
 using Membership.Service;
 
 namespace Membership.Functions.Admin.IssueToken;
 
-/// <summary>
-/// POST /v4/membership_admin/issue_token — the operator extension that gives Matrix clients access tokens:
-/// <c>{"UserId":"alice"}</c> or a full <c>@alice:server</c>; answers the envelope plus AccessToken, UserId, ExpiresInSeconds.
-/// </summary>
-internal static class IssueToken
+/// <summary>Issue a Matrix access token for a user of this server.</summary>
+/// <remarks>
+/// The operator extension that gives Matrix clients access tokens, authenticated like every admin command. The token is
+/// stored only as its SHA-256 hash.
+/// </remarks>
+internal sealed class IssueToken(AdminRequests admin, TokenService tokens)
 {
-    public static async Task Handle(HttpContext http)
+    [Function(nameof(IssueToken))]
+    public async Task<TencentOk<IssueTokenReply>> Run([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = AdminRequests.MembershipAdmin + "issue_token")] HttpRequest req)
     {
-        var clock = http.RequestServices.GetRequiredService<TimeProvider>();
-        var (_, body) = await AdminRequest.ReadAsync(http, clock);
-        var server = http.RequestServices.GetRequiredService<ServerIdentity>();
-        if (body["UserId"] is not JsonValue value || value.GetValueKind() != JsonValueKind.String || value.GetValue<string>() is not { Length: > 0 } text)
-        {
-            throw TencentException.InvalidParameter("UserId must be a non-empty string");
-        }
-
+        var call = await admin.ReadAsync<IssueTokenBody>(req);
+        var text = call.Body.UserId.Length > 0 ? call.Body.UserId : throw TencentException.InvalidParameter("UserId must be a non-empty string");
+        var server = admin.Server;
         var id = text.StartsWith('@') ? text : $"@{text}:{server.Name}";
         if (!UserId.TryParse(id, out var user, out var error))
         {
@@ -32,12 +29,16 @@ internal static class IssueToken
             throw TencentException.InvalidParameter($"UserId: {user} is not a user of this server ({server.Name})");
         }
 
-        var (token, expiresAt) = await http.RequestServices.GetRequiredService<TokenService>().IssueAsync(user, http.RequestAborted);
-        await TencentEnvelope.WriteOkAsync(http, new JsonObject
-        {
-            ["AccessToken"] = token,
-            ["UserId"] = user.Value,
-            ["ExpiresInSeconds"] = (long)(expiresAt - clock.GetUtcNow()).TotalSeconds,
-        });
+        var (token, expiresAt) = await tokens.IssueAsync(user, req.HttpContext.RequestAborted);
+        return TencentOk.Of(new IssueTokenReply(token, user.Value, (long)(expiresAt - admin.Clock.GetUtcNow()).TotalSeconds));
     }
 }
+
+internal sealed record IssueTokenBody
+{
+    [Description("An account of this server (alice) or its full Matrix user ID (@alice:server).")]
+    [MaxBytes(255)]
+    public required string UserId { get; init; }
+}
+
+internal sealed record IssueTokenReply(string AccessToken, string UserId, long ExpiresInSeconds) : TencentReply;

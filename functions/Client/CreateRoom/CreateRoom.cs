@@ -1,4 +1,5 @@
-using System.Text.Json;
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using System.Text.Json.Nodes;
 using Membership.Core.Identifiers;
 using Membership.Core.Rooms;
@@ -7,25 +8,29 @@ using Membership.Service;
 
 namespace Membership.Functions.Client.CreateRoom;
 
-/// <summary>
-/// POST /_matrix/client/v3/createRoom — preset, visibility, room_alias_name, name, invite, is_direct,
-/// power_level_content_override, creation_content, room_version (10 default, 11). Answers <c>{room_id}</c>.
-/// </summary>
-internal static class CreateRoom
+/// <summary>Create a room.</summary>
+/// <remarks>
+/// Presets as Synapse: <c>public_chat</c> is joinable by anyone with invite at 50; <c>private_chat</c> and
+/// <c>trusted_private_chat</c> are invite-only with invite at 0 (the trusted one gives invitees power 100). Room
+/// versions 10 (default) and 11. Invitees must be users of this server.
+/// </remarks>
+internal sealed class CreateRoom(ClientRequests client, ClientMembership membership)
 {
-    public static async Task Handle(HttpContext http)
+    /// <summary>One room creation is one transaction of at most 100 rows: 8 for the room, 2 per invite.</summary>
+    public const int MaxInvites = 40;
+
+    [Function(nameof(CreateRoom))]
+    public async Task<MatrixJson<RoomIdReply>> Run([HttpTrigger(AuthorizationLevel.Anonymous, "post", "options", Route = ClientRequests.Prefix + "createRoom")] HttpRequest req)
     {
-        var creator = await ClientAuth.RequireUserAsync(http);
-        var body = await JsonBody.ReadObjectAsync(http);
-        var rooms = MembershipActions.Rooms(http);
-        var visibility = body.OptionalString("visibility") ?? "private";
+        var (creator, body, _) = await client.ReadAsync<CreateRoomBody>(req);
+        var rooms = membership.Rooms;
+        var visibility = body.Visibility ?? "private";
         if (visibility is not ("public" or "private"))
         {
             throw MatrixException.BadJson("'visibility' must be public or private");
         }
 
-        // Synapse's presets: public_chat is joinable by anyone with invite at 50; the private ones are invite-only with invite at 0.
-        var preset = body.OptionalString("preset") ?? (visibility == "public" ? "public_chat" : "private_chat");
+        var preset = body.Preset ?? (visibility == "public" ? "public_chat" : "private_chat");
         var (joinRule, inviteLevel) = preset switch
         {
             "public_chat" => (JoinRule.Public, 50L),
@@ -33,14 +38,14 @@ internal static class CreateRoom
             _ => throw MatrixException.BadJson("'preset' must be private_chat, public_chat or trusted_private_chat"),
         };
 
-        var version = body.OptionalString("room_version") ?? CreateRoomSpec.DefaultRoomVersion;
+        var version = body.RoomVersion ?? CreateRoomSpec.DefaultRoomVersion;
         if (!CreateRoomSpec.SupportedVersions.Contains(version))
         {
             throw new MatrixException(ErrorCode.UnsupportedRoomVersion, $"Room version '{version}' is not supported; this server creates rooms of versions 10 and 11");
         }
 
-        var invites = Invites(http, body);
-        var alias = body.OptionalString("room_alias_name") is { } aliasName
+        var invites = Invites(body);
+        var alias = body.RoomAliasName is { } aliasName
             ? RoomAlias.TryParse($"#{aliasName}:{rooms.Server.Name}", out var parsed, out var aliasError) && !aliasName.Contains(':', StringComparison.Ordinal)
                 ? parsed
                 : throw MatrixException.InvalidParam($"'room_alias_name' is not a valid alias local part: {aliasError}")
@@ -51,47 +56,35 @@ internal static class CreateRoom
             RoomVersion = version,
             JoinRule = joinRule,
             InviteLevel = inviteLevel,
-            PowerLevelOverride = body.OptionalObject("power_level_content_override"),
+            PowerLevelOverride = body.PowerLevelContentOverride,
             ExtraUserLevels = preset == "trusted_private_chat" ? invites.ToDictionary(u => u, _ => 100L) : new Dictionary<UserId, long>(),
-            CreationContent = CreationContent(body),
-            Name = body.OptionalString("name"),
+            CreationContent = CreationContent(body.CreationContent),
+            Name = body.Name,
             Alias = alias,
             Invites = invites,
-            IsDirect = body.OptionalBool("is_direct", false),
+            IsDirect = body.IsDirect ?? false,
         };
 
-        var room = await rooms.CreateRoomAsync(spec, http.RequestAborted);
-        await ClientJson.WriteAsync(http, new JsonObject { ["room_id"] = room.Value });
+        var room = await rooms.CreateRoomAsync(spec, req.HttpContext.RequestAborted);
+        return MatrixJson.Of(new RoomIdReply(room.Value));
     }
 
-    private static List<UserId> Invites(HttpContext http, JsonObject body)
+    private List<UserId> Invites(CreateRoomBody body)
     {
-        if (body["invite"] is null)
-        {
-            return [];
-        }
-
-        if (body["invite"] is not JsonArray array || array.Any(i => i?.GetValueKind() != JsonValueKind.String))
-        {
-            throw MatrixException.BadJson("'invite' must be an array of user IDs");
-        }
-
         var invites = new List<UserId>();
-        foreach (var text in array.Select(i => i!.GetValue<string>()).Distinct(StringComparer.Ordinal))
+        foreach (var text in (body.Invite ?? []).Distinct(StringComparer.Ordinal))
         {
             var user = UserId.TryParse(text, out var parsed, out var error) ? parsed : throw MatrixException.InvalidParam(error);
-            MembershipActions.RequireLocal(http, user, "invite");
+            membership.RequireLocal(user, "invite");
             invites.Add(user);
         }
 
-        // One room creation is one transaction of at most 100 rows: 8 for the room, 2 per invite.
-        return invites.Count <= 40 ? invites : throw MatrixException.BadJson("At most 40 users can be invited when creating a room");
+        return invites;
     }
 
-    private static JsonObject? CreationContent(JsonObject body)
+    private static JsonObject? CreationContent(JsonObject? content)
     {
-        var content = body.OptionalObject("creation_content");
-        if (content?["m.federate"] is { } federate && federate.GetValueKind() is not (JsonValueKind.True or JsonValueKind.False))
+        if (content?["m.federate"] is { } federate && federate.GetValueKind() is not (System.Text.Json.JsonValueKind.True or System.Text.Json.JsonValueKind.False))
         {
             throw MatrixException.BadJson("'creation_content.m.federate' must be a boolean");
         }
@@ -101,4 +94,36 @@ internal static class CreateRoom
         content?.Remove("room_version");
         return content;
     }
+}
+
+/// <summary>The body of createRoom (the spec's fields this server acts on; others are ignored).</summary>
+internal sealed record CreateRoomBody
+{
+    [Description("public or private (the default); picks the default preset.")]
+    public string? Visibility { get; init; }
+
+    [Description("private_chat, public_chat or trusted_private_chat.")]
+    public string? Preset { get; init; }
+
+    [Description("The local part of an alias to claim (#{room_alias_name}:{server}).")]
+    public string? RoomAliasName { get; init; }
+
+    [Description("The room's name (an m.room.name event).")]
+    public string? Name { get; init; }
+
+    [Description("Users of this server to invite.")]
+    [ItemCount(0, CreateRoom.MaxInvites)]
+    public IReadOnlyList<string>? Invite { get; init; }
+
+    [Description("Marks the invites as direct-message invites.")]
+    public bool? IsDirect { get; init; }
+
+    [Description("10 (the default) or 11.")]
+    public string? RoomVersion { get; init; }
+
+    [Description("Keys for the m.room.create event's content (m.federate, type, ...).")]
+    public JsonObject? CreationContent { get; init; }
+
+    [Description("Keys that override the default m.room.power_levels content.")]
+    public JsonObject? PowerLevelContentOverride { get; init; }
 }

@@ -2,16 +2,15 @@ using Membership.Functions.Hosting;
 
 namespace Membership.Functions.Client.Forget;
 
-/// <summary>POST /_matrix/client/v3/rooms/{roomId}/forget — 400 M_UNKNOWN while still in the room.</summary>
-internal static class Forget
+/// <summary>Forget a room the caller has left.</summary>
+/// <remarks>After this the room's state is no longer readable by the caller. 400 <c>M_UNKNOWN</c> while the caller is still in the room.</remarks>
+internal sealed class Forget(ClientRequests client, ClientMembership membership)
 {
-    public static async Task Handle(HttpContext http)
+    [Function(nameof(Forget))]
+    public async Task<MatrixJson<EmptyObject>> Run([HttpTrigger(AuthorizationLevel.Anonymous, "post", "options", Route = ClientRequests.Prefix + "rooms/{roomId}/forget")] HttpRequest req)
     {
-        var user = await ClientAuth.RequireUserAsync(http);
-        var room = ClientJson.RoomIdFromPath(http);
-        _ = await JsonBody.ReadObjectAsync(http);
-        var result = await MembershipActions.Rooms(http).ForgetAsync(room, user, http.RequestAborted);
-        ClientJson.ThrowIfFailed(result, room);
-        await ClientJson.WriteEmptyAsync(http);
+        var call = await client.ReadInRoomAsync<EmptyObject>(req);
+        ClientMembership.ThrowIfFailed(await membership.Rooms.ForgetAsync(call.Room, call.User, req.HttpContext.RequestAborted), call.Room);
+        return MatrixJson.Empty;
     }
 }

@@ -4,31 +4,30 @@ using Membership.Functions.Hosting;
 
 namespace Membership.Functions.Client.GetState;
 
-/// <summary>
-/// GET /_matrix/client/v3/rooms/{roomId}/state/{eventType}/{stateKey} — the content of a served state event. Joined
-/// callers read current state; others read as of their last membership (an invitee sees their invite).
-/// </summary>
-internal static class GetState
+/// <summary>The content of a state event: a member, the power levels or the join rules.</summary>
+/// <remarks>Joined callers read current state; others read as of their last membership (an invitee sees their own invite).</remarks>
+internal sealed class GetState(ClientRequests client, ClientMembership membership)
 {
-    public static async Task Handle(HttpContext http)
+    [Function(nameof(GetState))]
+    public async Task<MatrixJson<JsonObject>> Run([HttpTrigger(AuthorizationLevel.Anonymous, "get", "options", Route = StateTypes.Route)] HttpRequest req)
     {
-        var user = await ClientAuth.RequireUserAsync(http);
-        var room = ClientJson.RoomIdFromPath(http);
-        var eventType = RawRoute.Value(http, "eventType");
-        var stateKey = RawRoute.Value(http, "stateKey");
+        var user = await client.AuthenticateAsync(req);
+        var room = req.RoomId();
+        var eventType = req.Text("eventType");
+        var stateKey = req.Text("stateKey");
         StateTypes.RequireServed(eventType, stateKey);
-        var view = await CallerView.LoadAsync(http, room, user);
+        var view = await CallerView.LoadAsync(membership.Rooms, room, user, null, req.HttpContext.RequestAborted);
         if (!view.IsJoined && !(eventType == StateTypes.Member && stateKey == user.Value))
         {
             throw MatrixException.Forbidden($"{user} is not joined to {room}; they may read only their own membership");
         }
 
-        JsonNode? content = eventType switch
+        var content = eventType switch
         {
-            StateTypes.Member => view.Members.FirstOrDefault(m => m.UserId == stateKey) is { } member ? JsonNode.Parse(member.Content) : null,
-            StateRules.PowerLevelsType => JsonNode.Parse(view.Room.Head.PowerLevelsContent),
-            _ => JsonNode.Parse(view.Room.Head.JoinRulesContent),
+            StateTypes.Member => view.Members.FirstOrDefault(m => m.UserId == stateKey)?.Content,
+            StateRules.PowerLevelsType => view.Room.Head.PowerLevelsContent,
+            _ => view.Room.Head.JoinRulesContent,
         };
-        await ClientJson.WriteAsync(http, content ?? throw MatrixException.NotFound($"{room} has no {eventType} state for '{stateKey}'"));
+        return MatrixJson.Of(content is not null && JsonNode.Parse(content) is JsonObject found ? found : throw MatrixException.NotFound($"{room} has no {eventType} state for '{stateKey}'"));
     }
 }

@@ -1,23 +1,20 @@
-using System.Text.Json.Nodes;
 using Membership.Core.Rules;
 using Membership.Functions.Hosting;
 
 namespace Membership.Functions.Client.JoinByIdOrAlias;
 
-/// <summary>
-/// POST /_matrix/client/v3/join/{roomIdOrAlias}?via=...&amp;server_name=... — the whole body becomes the member content
-/// (custom keys kept, as Synapse and Complement expect). <c>via</c>/<c>server_name</c> are accepted; only local rooms exist.
-/// </summary>
-internal static class JoinByIdOrAlias
+/// <summary>Join a room by its ID or an alias.</summary>
+/// <remarks>The whole body becomes the member event's content (custom keys kept, as Synapse and Complement expect; <c>membership</c> is the server's). The <c>via</c> and <c>server_name</c> query parameters are accepted; only rooms of this server can be joined.</remarks>
+internal sealed class JoinByIdOrAlias(ClientRequests client, ClientMembership membership)
 {
-    public static async Task Handle(HttpContext http)
+    [Function(nameof(JoinByIdOrAlias))]
+    public async Task<MatrixJson<RoomIdReply>> Run([HttpTrigger(AuthorizationLevel.Anonymous, "post", "options", Route = ClientRequests.Prefix + "join/{roomIdOrAlias}")] HttpRequest req)
     {
-        var user = await ClientAuth.RequireUserAsync(http);
-        var room = await MembershipActions.ResolveAsync(http, RawRoute.Value(http, "roomIdOrAlias"));
-        var body = await JsonBody.ReadObjectAsync(http);
-        var reason = body.OptionalReason();
-        body.Remove("membership");
-        await MembershipActions.SelfAsync(http, room, user, MembershipAction.Join, reason, body);
-        await ClientJson.WriteAsync(http, new JsonObject { ["room_id"] = room.Value });
+        var call = await client.ReadAsync<ReasonBody>(req);
+        var room = await membership.ResolveAsync(req.Text("roomIdOrAlias"), req.HttpContext.RequestAborted);
+        var content = call.Raw;
+        content.Remove("membership");
+        await membership.SelfAsync(room, call.User, MembershipAction.Join, call.Body.Reason, req.HttpContext.RequestAborted, content);
+        return MatrixJson.Of(new RoomIdReply(room.Value));
     }
 }

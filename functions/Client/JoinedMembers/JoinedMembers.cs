@@ -1,31 +1,35 @@
 using System.Text.Json.Nodes;
+using Membership.Functions.Hosting;
 
 namespace Membership.Functions.Client.JoinedMembers;
 
-/// <summary>GET /_matrix/client/v3/rooms/{roomId}/joined_members — callers who are not joined get 403, as Complement expects.</summary>
-internal static class JoinedMembers
+/// <summary>The room's joined members with their display names and avatars.</summary>
+/// <remarks>Only for callers who are joined now (403 otherwise, as Complement expects).</remarks>
+internal sealed class JoinedMembers(ClientRequests client, ClientMembership membership)
 {
-    public static async Task Handle(HttpContext http)
+    [Function(nameof(JoinedMembers))]
+    public async Task<MatrixJson<JoinedMembersReply>> Run([HttpTrigger(AuthorizationLevel.Anonymous, "get", "options", Route = ClientRequests.Prefix + "rooms/{roomId}/joined_members")] HttpRequest req)
     {
-        var user = await ClientAuth.RequireUserAsync(http);
-        var room = ClientJson.RoomIdFromPath(http);
-        var view = await CallerView.LoadAsync(http, room, user);
+        var user = await client.AuthenticateAsync(req);
+        var room = req.RoomId();
+        var view = await CallerView.LoadAsync(membership.Rooms, room, user, null, req.HttpContext.RequestAborted);
         if (!view.IsJoined)
         {
             throw MatrixException.Forbidden($"Getting joined members while not being a current member of {room} is forbidden");
         }
 
-        var joined = new JsonObject();
+        var joined = new Dictionary<string, JoinedMember>(StringComparer.Ordinal);
         foreach (var member in view.Members.Where(m => m.Membership == "join"))
         {
             var content = JsonNode.Parse(member.Content) as JsonObject;
-            joined[member.UserId] = new JsonObject
-            {
-                ["display_name"] = content?["displayname"]?.DeepClone(),
-                ["avatar_url"] = content?["avatar_url"]?.DeepClone(),
-            };
+            joined[member.UserId] = new JoinedMember(content?["displayname"]?.DeepClone(), content?["avatar_url"]?.DeepClone());
         }
 
-        await ClientJson.WriteAsync(http, new JsonObject { ["joined"] = joined });
+        return MatrixJson.Of(new JoinedMembersReply(joined));
     }
 }
+
+internal sealed record JoinedMembersReply(IReadOnlyDictionary<string, JoinedMember> Joined);
+
+/// <summary>What the member event says of a joined member (as sent: usually strings, sometimes absent).</summary>
+internal sealed record JoinedMember(JsonNode? DisplayName, JsonNode? AvatarUrl);

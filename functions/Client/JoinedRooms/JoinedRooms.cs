@@ -1,15 +1,18 @@
-using System.Text.Json.Nodes;
+using Membership.Functions.Hosting;
 
 namespace Membership.Functions.Client.JoinedRooms;
 
-/// <summary>GET /_matrix/client/v3/joined_rooms — only rooms whose membership is join (not invites, not left rooms).</summary>
-internal static class JoinedRooms
+/// <summary>The rooms the caller is joined to.</summary>
+/// <remarks>Only rooms whose membership is <c>join</c>: not invites, not rooms left.</remarks>
+internal sealed class JoinedRooms(ClientRequests client, ClientMembership membership)
 {
-    public static async Task Handle(HttpContext http)
+    [Function(nameof(JoinedRooms))]
+    public async Task<MatrixJson<JoinedRoomsReply>> Run([HttpTrigger(AuthorizationLevel.Anonymous, "get", "options", Route = ClientRequests.Prefix + "joined_rooms")] HttpRequest req)
     {
-        var user = await ClientAuth.RequireUserAsync(http);
-        var rows = await MembershipActions.Rooms(http).UserRoomsAsync(user, http.RequestAborted);
-        var rooms = new JsonArray([.. rows.Where(r => r.Membership == "join").Select(r => (JsonNode)JsonValue.Create(r.RoomId)!)]);
-        await ClientJson.WriteAsync(http, new JsonObject { ["joined_rooms"] = rooms });
+        var user = await client.AuthenticateAsync(req);
+        var rows = await membership.Rooms.UserRoomsAsync(user, req.HttpContext.RequestAborted);
+        return MatrixJson.Of(new JoinedRoomsReply([.. rows.Where(r => r.Membership == "join").Select(r => r.RoomId)]));
     }
 }
+
+internal sealed record JoinedRoomsReply(IReadOnlyList<string> JoinedRooms);

@@ -3,15 +3,15 @@ using Membership.Functions.Hosting;
 
 namespace Membership.Functions.Client.Leave;
 
-/// <summary>POST /_matrix/client/v3/rooms/{roomId}/leave — also rejects an invite or withdraws a knock.</summary>
-internal static class Leave
+/// <summary>Leave a room, reject an invite or withdraw a knock.</summary>
+/// <remarks>The caller's membership becomes <c>leave</c>. A banned user cannot leave (the ban stays).</remarks>
+internal sealed class Leave(ClientRequests client, ClientMembership membership)
 {
-    public static async Task Handle(HttpContext http)
+    [Function(nameof(Leave))]
+    public async Task<MatrixJson<EmptyObject>> Run([HttpTrigger(AuthorizationLevel.Anonymous, "post", "options", Route = ClientRequests.Prefix + "rooms/{roomId}/leave")] HttpRequest req)
     {
-        var user = await ClientAuth.RequireUserAsync(http);
-        var room = ClientJson.RoomIdFromPath(http);
-        var body = await JsonBody.ReadObjectAsync(http);
-        await MembershipActions.SelfAsync(http, room, user, MembershipAction.Leave, body.OptionalReason());
-        await ClientJson.WriteEmptyAsync(http);
+        var call = await client.ReadInRoomAsync<ReasonBody>(req);
+        await membership.SelfAsync(call.Room, call.User, MembershipAction.Leave, call.Body.Reason, req.HttpContext.RequestAborted);
+        return MatrixJson.Empty;
     }
 }

@@ -1,39 +1,35 @@
 using System.Globalization;
-using System.Text.Json.Nodes;
 using Membership.Core.Rooms;
+using Membership.Functions.Hosting;
 
 namespace Membership.Functions.Client.Members;
 
-/// <summary>
-/// GET /_matrix/client/v3/rooms/{roomId}/members?membership=&amp;not_membership=&amp;at=
-/// <c>membership</c> and <c>not_membership</c> combine with AND, as every server does (matrix-spec#2308).
-/// <c>at</c> takes this server's stream token <c>s{sequence}</c>: the membership as of that event.
-/// </summary>
-internal static class Members
+/// <summary>The room's member events.</summary>
+/// <remarks>
+/// <c>membership</c> and <c>not_membership</c> filter (combined with AND, as every server does: matrix-spec#2308);
+/// <c>at</c> takes this server's stream token <c>s{sequence}</c>: the membership as of that event. A caller who left
+/// sees the room as it was when they left; one who was never a member (or has forgotten the room) gets 403.
+/// </remarks>
+internal sealed class Members(ClientRequests client, ClientMembership membership)
 {
-    public static async Task Handle(HttpContext http)
+    [Function(nameof(Members))]
+    public async Task<MatrixJson<MembersReply>> Run([HttpTrigger(AuthorizationLevel.Anonymous, "get", "options", Route = ClientRequests.Prefix + "rooms/{roomId}/members")] HttpRequest req)
     {
-        var user = await ClientAuth.RequireUserAsync(http);
-        var room = ClientJson.RoomIdFromPath(http);
-        var only = Filter(http, "membership");
-        var not = Filter(http, "not_membership");
-        var view = await CallerView.LoadAsync(http, room, user, At(http));
-        var chunk = new JsonArray();
-        foreach (var member in view.Members)
-        {
-            var membership = new RoomMembership(member.Membership);
-            if ((only is null || membership == only) && (not is null || membership != not))
-            {
-                chunk.Add((JsonNode)ClientJson.MemberEvent(room.Value, member));
-            }
-        }
-
-        await ClientJson.WriteAsync(http, new JsonObject { ["chunk"] = chunk });
+        var user = await client.AuthenticateAsync(req);
+        var room = req.RoomId();
+        var only = Filter(req, "membership");
+        var not = Filter(req, "not_membership");
+        var view = await CallerView.LoadAsync(membership.Rooms, room, user, At(req), req.HttpContext.RequestAborted);
+        var chunk = view.Members
+            .Where(m => (only is null || new RoomMembership(m.Membership) == only) && (not is null || new RoomMembership(m.Membership) != not))
+            .Select(m => ClientEvent.Member(room.Value, m))
+            .ToList();
+        return MatrixJson.Of(new MembersReply(chunk));
     }
 
-    private static RoomMembership? Filter(HttpContext http, string name)
+    private static RoomMembership? Filter(HttpRequest req, string name)
     {
-        var value = http.Request.Query[name].ToString();
+        var value = req.Query[name].ToString();
         if (value.Length == 0)
         {
             return null;
@@ -43,9 +39,9 @@ internal static class Members
         return membership.IsKnown ? membership : throw MatrixException.InvalidParam($"'{name}' must be one of join, invite, knock, leave, ban");
     }
 
-    private static long? At(HttpContext http)
+    private static long? At(HttpRequest req)
     {
-        var at = http.Request.Query["at"].ToString();
+        var at = req.Query["at"].ToString();
         if (at.Length == 0)
         {
             return null;
@@ -56,3 +52,5 @@ internal static class Members
             : throw MatrixException.InvalidParam($"'at' must be a stream token of this server (s<number>), not '{at}'");
     }
 }
+
+internal sealed record MembersReply(IReadOnlyList<ClientEvent> Chunk);

@@ -7,50 +7,43 @@ using Membership.Service;
 
 namespace Membership.Functions.Client.PutState;
 
-/// <summary>
-/// PUT /_matrix/client/v3/rooms/{roomId}/state/{eventType}/{stateKey} — member state (any transition the auth rules
-/// allow, e.g. a kick by writing leave), power levels, join rules. Answers the event ID (the current one for a no-op).
-/// </summary>
-internal static class PutState
+/// <summary>Set a state event: a member, the power levels or the join rules.</summary>
+/// <remarks>The body is the event's content. Member state takes any transition the auth rules allow (a kick by writing <c>leave</c>, say). Answers the event ID; for a repeat of the current content, the current event's. (The CORS preflight of this path is answered by GetState, which shares it.)</remarks>
+internal sealed class PutState(ClientRequests client, ClientMembership membership)
 {
-    public static async Task Handle(HttpContext http)
+    [Function(nameof(PutState))]
+    public async Task<MatrixJson<EventIdReply>> Run([HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = StateTypes.Route)] HttpRequest req)
     {
-        var sender = await ClientAuth.RequireUserAsync(http);
-        var room = ClientJson.RoomIdFromPath(http);
-        var eventType = RawRoute.Value(http, "eventType");
-        var stateKey = RawRoute.Value(http, "stateKey");
+        var (sender, room, content, _) = await client.ReadInRoomAsync<JsonObject>(req);
+        var eventType = req.Text("eventType");
+        var stateKey = req.Text("stateKey");
         StateTypes.RequireServed(eventType, stateKey);
-        var content = await JsonBody.ReadObjectAsync(http);
-        var rooms = MembershipActions.Rooms(http);
+        var rooms = membership.Rooms;
         ChangeResult result;
         if (eventType == StateTypes.Member)
         {
-            if (!UserId.TryParse(stateKey, out var target, out var error))
+            var target = UserId.TryParse(stateKey, out var parsed, out var error) ? parsed : throw MatrixException.InvalidParam(error);
+            if (content["membership"] is not JsonValue value || !value.TryGetValue(out string? text) || !new RoomMembership(text).IsKnown)
             {
-                throw MatrixException.InvalidParam(error);
+                throw content["membership"] is null ? MatrixException.MissingParam("membership") : MatrixException.BadJson("'membership' must be one of join, invite, knock, leave, ban");
             }
 
-            if (!new RoomMembership(content.RequiredString("membership")).IsKnown)
-            {
-                throw MatrixException.BadJson("'membership' must be one of join, invite, knock, leave, ban");
-            }
-
-            MembershipActions.RequireLocal(http, target, "set the membership of");
-            result = await rooms.ChangeAsync(room, [new MembershipChange(MembershipAction.SetState, sender, target, content)], "client", "set_state", cancellationToken: http.RequestAborted);
+            membership.RequireLocal(target, "set the membership of");
+            result = await rooms.ChangeAsync(room, [new MembershipChange(MembershipAction.SetState, sender, target, content)], "client", "set_state", cancellationToken: req.HttpContext.RequestAborted);
         }
         else
         {
-            result = await rooms.SetStateAsync(room, sender, eventType, content, "client", http.RequestAborted);
+            result = await rooms.SetStateAsync(room, sender, eventType, content, "client", req.HttpContext.RequestAborted);
         }
 
-        ClientJson.ThrowIfFailed(result, room);
-        var eventId = result.EventIds.Count > 0 ? result.EventIds[^1] : await CurrentEventIdAsync(http, rooms, room, eventType, stateKey);
-        await ClientJson.WriteAsync(http, new JsonObject { ["event_id"] = eventId });
+        ClientMembership.ThrowIfFailed(result, room);
+        var eventId = result.EventIds.Count > 0 ? result.EventIds[^1] : await CurrentEventIdAsync(rooms, room, eventType, stateKey, req.HttpContext.RequestAborted);
+        return MatrixJson.Of(new EventIdReply(eventId));
     }
 
-    private static async Task<string?> CurrentEventIdAsync(HttpContext http, RoomService rooms, RoomId room, string eventType, string stateKey)
+    private static async Task<string?> CurrentEventIdAsync(RoomService rooms, RoomId room, string eventType, string stateKey, CancellationToken cancellationToken)
     {
-        var view = await rooms.GetRoomAsync(room, http.RequestAborted);
+        var view = await rooms.GetRoomAsync(room, cancellationToken);
         return eventType switch
         {
             StateTypes.Member => view?.Members.FirstOrDefault(m => m.UserId == stateKey)?.EventId,

@@ -1,13 +1,13 @@
-using System.Text.Json.Nodes;
+using Membership.Functions.Hosting;
 
 namespace Membership.Functions.Client.WhoAmI;
 
-/// <summary>GET /_matrix/client/v3/account/whoami</summary>
-internal static class WhoAmI
+/// <summary>Who the access token belongs to.</summary>
+internal sealed class WhoAmI(ClientRequests client)
 {
-    public static async Task Handle(HttpContext http)
-    {
-        var user = await ClientAuth.RequireUserAsync(http);
-        await ClientJson.WriteAsync(http, new JsonObject { ["user_id"] = user.Value, ["is_guest"] = false });
-    }
+    [Function(nameof(WhoAmI))]
+    public async Task<MatrixJson<WhoAmIReply>> Run([HttpTrigger(AuthorizationLevel.Anonymous, "get", "options", Route = ClientRequests.Prefix + "account/whoami")] HttpRequest req) =>
+        MatrixJson.Of(new WhoAmIReply((await client.AuthenticateAsync(req)).Value, IsGuest: false));
 }
+
+internal sealed record WhoAmIReply(string UserId, bool IsGuest);

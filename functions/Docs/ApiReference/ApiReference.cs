@@ -1,19 +1,22 @@
+using Membership.Functions.Hosting;
+
 namespace Membership.Functions.Docs.ApiReference;
 
-/// <summary>
-/// GET /docs — a browsable API reference: one self-contained HTML page (inline style and script, nothing fetched from
-/// elsewhere) that loads /openapi/v1.json and renders every operation with its authentication, parameters, schemas,
-/// examples and a curl line.
-/// </summary>
-internal static class ApiReference
+/// <summary>A browsable API reference.</summary>
+/// <remarks>
+/// One self-contained HTML page (inline style and script; its Content-Security-Policy lets it load nothing from
+/// elsewhere) that loads /openapi/v1.json and renders every operation with its authentication, parameters, schemas
+/// and a curl line.
+/// </remarks>
+internal sealed class ApiReference
 {
-    public static Task Handle(HttpContext http)
+    [Function(nameof(ApiReference))]
+    public Task<IResult> Run([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "docs")] HttpRequest req)
     {
-        http.Response.StatusCode = StatusCodes.Status200OK;
-        http.Response.ContentType = "text/html; charset=utf-8";
-        http.Response.Headers.CacheControl = "no-cache";
-        http.Response.Headers.ContentSecurityPolicy = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src data:";
-        return http.Response.WriteAsync(Page, http.RequestAborted);
+        var headers = req.HttpContext.Response.Headers;
+        headers.CacheControl = "no-cache";
+        headers.ContentSecurityPolicy = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src data:";
+        return Task.FromResult(Results.Text(Page, "text/html; charset=utf-8"));
     }
 
     private const string Page = """

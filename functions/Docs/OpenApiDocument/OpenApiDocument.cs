@@ -2,15 +2,14 @@ using Membership.Functions.Hosting;
 
 namespace Membership.Functions.Docs.OpenApiDocument;
 
-/// <summary>GET /openapi/v1.json — the OpenAPI 3.1 document of every endpoint (<see cref="OpenApiTransformer"/>).</summary>
-internal static class OpenApiDocument
+/// <summary>The OpenAPI 3.1 document of every function.</summary>
+/// <remarks>Generated from the function declarations and their request and result types by Microsoft.AspNetCore.OpenApi (see <see cref="ApiDocument"/>).</remarks>
+internal sealed class OpenApiDocument(ApiDocument document)
 {
-    public static async Task Handle(HttpContext http)
+    [Function(nameof(OpenApiDocument))]
+    public async Task<IResult> Run([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "openapi/v1.json")] HttpRequest req)
     {
-        var json = await http.RequestServices.GetRequiredService<OpenApiDocumentCache>().GetAsync();
-        http.Response.StatusCode = StatusCodes.Status200OK;
-        http.Response.ContentType = "application/json; charset=utf-8";
-        http.Response.Headers.CacheControl = "no-cache";
-        await http.Response.Body.WriteAsync(json, http.RequestAborted);
+        req.HttpContext.Response.Headers.CacheControl = "no-cache";
+        return Results.Bytes(await document.GetAsync(), "application/json; charset=utf-8");
     }
 }

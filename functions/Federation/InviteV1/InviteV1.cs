@@ -1,24 +1,25 @@
 using System.Text.Json.Nodes;
+using Membership.Functions.Hosting;
 
 namespace Membership.Functions.Federation.InviteV1;
 
-/// <summary>
-/// PUT /_matrix/federation/v1/invite/{roomId}/{eventId} — the body is the invite PDU itself, its stripped state in
-/// <c>unsigned.invite_room_state</c>. A v1 invite is of room version 1 (the spec: "1" or "2", which sign and identify
-/// events alike; Synapse reads them as 1). Answers <c>[200, {"event": ...}]</c>, the historical shape the spec froze.
-/// </summary>
-internal static class InviteV1
+/// <summary>Receive an invite from another server (v1).</summary>
+/// <remarks>
+/// The body is the invite PDU itself, its stripped state in <c>unsigned.invite_room_state</c>. A v1 invite is of room
+/// version 1 (the spec: "1" or "2", which sign and identify events alike; Synapse reads them as 1). Answers
+/// <c>[200, {"event": ...}]</c>, the historical shape the spec froze, with this server's signature added.
+/// </remarks>
+internal sealed class InviteV1(FederationRequests federation, InboundInvites invites)
 {
     /// <summary>The room version the v1 endpoint implies.</summary>
     public const string RoomVersion = "1";
 
-    public static Task Handle(HttpContext http) =>
-        InboundInviteEndpoint.HandleAsync(http, Parse, signed => new JsonArray(200, new JsonObject { ["event"] = signed }));
-
-    private static ParsedInvite Parse(JsonNode? node)
+    [Function(nameof(InviteV1))]
+    public async Task<MatrixJson<JsonArray>> Run([HttpTrigger(AuthorizationLevel.Anonymous, "put", "options", Route = "_matrix/federation/v1/invite/{roomId}/{eventId}")] HttpRequest req)
     {
-        var ev = InboundInviteEndpoint.RequireObject(node, "The v1 invite body (the invite event)");
-        var state = (ev["unsigned"] as JsonObject)?["invite_room_state"] as JsonArray;
-        return new ParsedInvite(RoomVersion, ev, state);
+        var call = await federation.ReadAsync<JsonObject>(req);
+        var state = (call.Body["unsigned"] as JsonObject)?["invite_room_state"] as JsonArray;
+        var signed = await invites.ReceiveAsync(req, call.Origin, RoomVersion, call.Body, state);
+        return MatrixJson.Of(new JsonArray(200, new JsonObject { ["event"] = signed }));
     }
 }

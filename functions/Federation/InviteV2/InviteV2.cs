@@ -1,28 +1,36 @@
+using System.ComponentModel;
 using System.Text.Json.Nodes;
-using Membership.Functions.Client;
 using Membership.Functions.Hosting;
 
 namespace Membership.Functions.Federation.InviteV2;
 
-/// <summary>
-/// PUT /_matrix/federation/v2/invite/{roomId}/{eventId} — body <c>{"room_version", "event", "invite_room_state"}</c>;
-/// answers <c>{"event": the invite with this server's signature added}</c>.
-/// </summary>
-internal static class InviteV2
+/// <summary>Receive an invite from another server (v2).</summary>
+/// <remarks>
+/// Checked as the spec lists: room version supported, path and event agree, the sender's server signed it, the
+/// invitee is a user of this server, the event ID is the event's. Answers <c>{"event"}</c>: the invite with this
+/// server's signature added, which the inviting server needs before it commits the invite.
+/// </remarks>
+internal sealed class InviteV2(FederationRequests federation, InboundInvites invites)
 {
-    public static Task Handle(HttpContext http) => InboundInviteEndpoint.HandleAsync(http, Parse, signed => new JsonObject { ["event"] = signed });
-
-    private static ParsedInvite Parse(JsonNode? node)
+    [Function(nameof(InviteV2))]
+    public async Task<MatrixJson<InviteReply>> Run([HttpTrigger(AuthorizationLevel.Anonymous, "put", "options", Route = "_matrix/federation/v2/invite/{roomId}/{eventId}")] HttpRequest req)
     {
-        var body = InboundInviteEndpoint.RequireObject(node, "The v2 invite body");
-        var version = body.RequiredString("room_version");
-        var ev = body.OptionalObject("event") ?? throw MatrixException.MissingParam("event");
-        var state = body["invite_room_state"] switch
-        {
-            null => null,
-            JsonArray array => array,
-            _ => throw MatrixException.BadJson("'invite_room_state' must be an array"),
-        };
-        return new ParsedInvite(version, ev, state);
+        var call = await federation.ReadAsync<InviteV2Body>(req);
+        var signed = await invites.ReceiveAsync(req, call.Origin, call.Body.RoomVersion, call.Body.Event, call.Body.InviteRoomState);
+        return MatrixJson.Of(new InviteReply(signed));
     }
 }
+
+internal sealed record InviteV2Body
+{
+    [Description("The room's version.")]
+    public required string RoomVersion { get; init; }
+
+    [Description("The invite event (m.room.member, membership invite), signed by the sending server.")]
+    public required JsonObject Event { get; init; }
+
+    [Description("Stripped state of the room for the invitee to see before answering.")]
+    public JsonArray? InviteRoomState { get; init; }
+}
+
+internal sealed record InviteReply(JsonObject Event);

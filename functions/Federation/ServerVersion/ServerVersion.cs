@@ -1,15 +1,21 @@
 using System.Reflection;
-using System.Text.Json.Nodes;
-using Membership.Functions.Client;
+using Membership.Functions.Hosting;
 
 namespace Membership.Functions.Federation.ServerVersion;
 
-/// <summary>GET /_matrix/federation/v1/version — the implementation's name and version (unauthenticated, as in the spec).</summary>
-internal static class ServerVersion
+/// <summary>The implementation's name and version.</summary>
+/// <remarks>Unauthenticated, as in the spec.</remarks>
+internal sealed class ServerVersion
 {
-    private static readonly string Version =
-        typeof(ServerVersion).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+    private static readonly ServerVersionReply Reply = new(new ServerSoftware(
+        "membership",
+        typeof(ServerVersion).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0"));
 
-    public static Task Handle(HttpContext http) =>
-        ClientJson.WriteAsync(http, new JsonObject { ["server"] = new JsonObject { ["name"] = "membership", ["version"] = Version } });
+    [Function(nameof(ServerVersion))]
+    public Task<MatrixJson<ServerVersionReply>> Run([HttpTrigger(AuthorizationLevel.Anonymous, "get", "options", Route = "_matrix/federation/v1/version")] HttpRequest req) =>
+        Task.FromResult(MatrixJson.Of(Reply));
 }
+
+internal sealed record ServerVersionReply(ServerSoftware Server);
+
+internal sealed record ServerSoftware(string Name, string Version);

@@ -1,22 +1,17 @@
 using Membership.Functions.Admin;
+using Membership.Functions.Hosting;
 using Membership.Service.Webhooks;
 
 namespace Membership.Functions.RoomConfig.DeleteCallback;
 
-/// <summary>
-/// POST /v4/room_config/delete_callback — <c>{}</c>: removes the stored configuration (callbacks then go to
-/// <c>Membership:Webhooks:Url</c> if it is set, else stop); <c>100301</c> when none exists.
-/// </summary>
-internal static class DeleteCallback
+/// <summary>Remove the stored callback configuration.</summary>
+/// <remarks>Callbacks then go to <c>Membership:Webhooks:Url</c> if it is set, else stop; <c>100301</c> when none exists.</remarks>
+internal sealed class DeleteCallback(AdminRequests admin, WebhookSettings settings)
 {
-    public static async Task Handle(HttpContext http)
+    [Function(nameof(DeleteCallback))]
+    public async Task<TencentOk<TencentReply>> Run([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = AdminRequests.RoomConfig + "delete_callback")] HttpRequest req)
     {
-        await AdminRequest.ReadAsync(http, http.RequestServices.GetRequiredService<TimeProvider>());
-        if (!await http.RequestServices.GetRequiredService<WebhookSettings>().DeleteAsync(http.RequestAborted))
-        {
-            throw CallbackFields.NotFound();
-        }
-
-        await TencentEnvelope.WriteOkAsync(http);
+        await admin.ReadAsync<EmptyObject>(req);
+        return await settings.DeleteAsync(req.HttpContext.RequestAborted) ? TencentOk.Empty : throw CallbackBody.NotFound();
     }
 }

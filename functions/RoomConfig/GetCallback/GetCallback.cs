@@ -1,26 +1,22 @@
-using System.Text.Json.Nodes;
 using Membership.Functions.Admin;
+using Membership.Functions.Hosting;
 using Membership.Service.Webhooks;
 
 namespace Membership.Functions.RoomConfig.GetCallback;
 
-/// <summary>
-/// POST /v4/room_config/get_callback — <c>{}</c>: answers <c>Response.Url</c> and <c>Response.CallbackCommandList</c>
-/// of the stored configuration; <c>100301</c> when none exists (callbacks then go to <c>Membership:Webhooks:Url</c>, if set).
-/// </summary>
-internal static class GetCallback
+/// <summary>The stored callback configuration.</summary>
+/// <remarks><c>100301</c> when none exists (callbacks then go to <c>Membership:Webhooks:Url</c>, if set).</remarks>
+internal sealed class GetCallback(AdminRequests admin, WebhookSettings settings)
 {
-    public static async Task Handle(HttpContext http)
+    [Function(nameof(GetCallback))]
+    public async Task<TencentOk<GetCallbackReply>> Run([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = AdminRequests.RoomConfig + "get_callback")] HttpRequest req)
     {
-        await AdminRequest.ReadAsync(http, http.RequestServices.GetRequiredService<TimeProvider>());
-        var stored = await http.RequestServices.GetRequiredService<WebhookSettings>().ReadStoredAsync(http.RequestAborted) ?? throw CallbackFields.NotFound();
-        await TencentEnvelope.WriteOkAsync(http, new JsonObject
-        {
-            ["Response"] = new JsonObject
-            {
-                ["Url"] = stored.Url,
-                ["CallbackCommandList"] = new JsonArray([.. stored.CallbackCommands.Select(c => (JsonNode)c)]),
-            },
-        });
+        await admin.ReadAsync<EmptyObject>(req);
+        var stored = await settings.ReadStoredAsync(req.HttpContext.RequestAborted) ?? throw CallbackBody.NotFound();
+        return TencentOk.Of(new GetCallbackReply(new CallbackConfiguration(stored.Url, stored.CallbackCommands)));
     }
 }
+
+internal sealed record GetCallbackReply(CallbackConfiguration Response) : TencentReply;
+
+internal sealed record CallbackConfiguration(string Url, IReadOnlyList<string> CallbackCommandList);

@@ -1,23 +1,21 @@
 using Membership.Functions.Admin;
+using Membership.Functions.Hosting;
 using Membership.Service.Webhooks;
 
 namespace Membership.Functions.RoomConfig.UpdateCallback;
 
-/// <summary>
-/// POST /v4/room_config/update_callback — <c>{"Url","CallbackCommandList":[...]}</c>, both mandatory: replaces the stored
-/// callback configuration; <c>100301</c> when none exists (set_callback creates one).
-/// </summary>
-internal static class UpdateCallback
+/// <summary>Replace the stored callback configuration.</summary>
+/// <remarks>Both fields are mandatory; <c>100301</c> when no configuration exists (set_callback creates one).</remarks>
+internal sealed class UpdateCallback(AdminRequests admin, WebhookSettings settings)
 {
-    public static async Task Handle(HttpContext http)
+    [Function(nameof(UpdateCallback))]
+    public async Task<TencentOk<TencentReply>> Run([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = AdminRequests.RoomConfig + "update_callback")] HttpRequest req)
     {
-        var clock = http.RequestServices.GetRequiredService<TimeProvider>();
-        var (_, body) = await AdminRequest.ReadAsync(http, clock);
-        var url = CallbackFields.Url(body);
-        var commands = CallbackFields.Commands(body);
-        var settings = http.RequestServices.GetRequiredService<WebhookSettings>();
-        var existing = await settings.ReadStoredAsync(http.RequestAborted) ?? throw CallbackFields.NotFound();
-        await settings.SaveAsync(url, commands, existing.Since, http.RequestAborted);
-        await TencentEnvelope.WriteOkAsync(http);
+        var call = await admin.ReadAsync<CallbackBody>(req);
+        var url = call.Body.ParsedUrl();
+        var commands = call.Body.Commands();
+        var existing = await settings.ReadStoredAsync(req.HttpContext.RequestAborted) ?? throw CallbackBody.NotFound();
+        await settings.SaveAsync(url, commands, existing.Since, req.HttpContext.RequestAborted);
+        return TencentOk.Empty;
     }
 }

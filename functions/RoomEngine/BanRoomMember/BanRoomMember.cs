@@ -1,38 +1,51 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using Membership.Core.Rules;
 using Membership.Functions.Admin;
+using Membership.Functions.Hosting;
 using Membership.Service;
 
 namespace Membership.Functions.RoomEngine.BanRoomMember;
 
-/// <summary>
-/// POST /v4/room_engine_http_srv/ban_room_member — <c>{"RoomId","MemberList_Account":[1-20],"Reason","Duration"}</c>.
-/// Bans the accounts (members are removed; others are kept out in advance) for <c>Duration</c> seconds, in one
-/// transaction. The ban ends by itself: the user's next change (a join from either surface) first records the unban.
-/// The end time is also in the ban event's content (<c>org.membership.banned_until_ts</c>, ms), so a repeated ban with
-/// a new Duration is a new event rather than a no-op.
-/// </summary>
-internal static class BanRoomMember
+/// <summary>Ban 1 to 20 accounts from a room for a while.</summary>
+/// <remarks>
+/// Members are removed; others are kept out in advance; all in one transaction. The ban ends by itself after
+/// <c>Duration</c> seconds: the user's next change (a join from either surface) first records the unban. The end time
+/// is also in the ban event's content (<c>org.membership.banned_until_ts</c>, ms), so a repeated ban with a new
+/// Duration is a new event rather than a no-op.
+/// </remarks>
+internal sealed class BanRoomMember(AdminRequests admin, RoomService rooms)
 {
     public const string BannedUntilKey = "org.membership.banned_until_ts";
 
-    public static async Task Handle(HttpContext http)
+    [Function(nameof(BanRoomMember))]
+    public async Task<TencentOk<TencentReply>> Run([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = AdminRequests.RoomEngine + "ban_room_member")] HttpRequest req)
     {
-        var request = await RoomEngineRequest.ReadAsync(http);
-        var room = request.Body.RoomId();
-        var targets = request.Body.Accounts("MemberList_Account", RoomEngineFields.MaxAccounts);
-        var reason = request.Body.RequiredString("Reason", RoomEngineFields.MaxReasonBytes);
-        var duration = request.Body.OptionalInteger("Duration", 1, uint.MaxValue) ?? throw TencentException.InvalidParameter("Duration is mandatory");
-        var until = request.Clock.GetUtcNow().AddSeconds(duration);
-        var changes = targets
+        var call = await admin.ReadAsync<BanRoomMemberBody>(req);
+        var sender = admin.ActingUser(call.Identifier);
+        var room = admin.Room(call.Body.RoomId);
+        var until = admin.Clock.GetUtcNow().AddSeconds(call.Body.Duration);
+        var changes = admin.Accounts(call.Body.MemberList_Account, nameof(call.Body.MemberList_Account))
             .Select(target => new MembershipChange(
                 MembershipAction.Ban,
-                request.Admin,
+                sender,
                 target,
-                MembershipChange.ContentFor(MembershipAction.Ban, reason, new() { [BannedUntilKey] = until.ToUnixTimeMilliseconds() }),
+                MembershipChange.ContentFor(MembershipAction.Ban, call.Body.Reason, new() { [BannedUntilKey] = until.ToUnixTimeMilliseconds() }),
                 ByServerAdmin: true))
             .ToList();
-        var result = await request.Rooms.ChangeAsync(room, changes, RoomService.AdminSurface, "ban_room_member", _ => until, http.RequestAborted);
-        request.ThrowIfFailed(result, room);
-        await TencentEnvelope.WriteOkAsync(http);
+        var result = await rooms.ChangeAsync(room, changes, RoomService.AdminSurface, "ban_room_member", _ => until, req.HttpContext.RequestAborted);
+        admin.ThrowIfFailed(result, room);
+        return TencentOk.Empty;
     }
+}
+
+internal sealed record BanRoomMemberBody : RoomAccountsBody
+{
+    [Description("Why; copied into each ban event.")]
+    [MaxBytes(RoomEngineLimits.MaxReasonBytes)]
+    public required string Reason { get; init; }
+
+    [Description("How long the ban lasts, in seconds.")]
+    [Range(1, uint.MaxValue)]
+    public required long Duration { get; init; }
 }

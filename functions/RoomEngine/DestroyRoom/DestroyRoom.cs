@@ -1,20 +1,22 @@
 using Membership.Functions.Admin;
+using Membership.Functions.Hosting;
+using Membership.Service;
 
 namespace Membership.Functions.RoomEngine.DestroyRoom;
 
-/// <summary>
-/// POST /v4/room_engine_http_srv/destroy_room — <c>{"RoomId"}</c>. Records an <c>org.membership.room.destroyed</c>
-/// event (sender the admin) and marks the room destroyed; from then on every surface treats it as missing (Matrix
-/// 404, admin 100004). The RoomId stays taken.
-/// </summary>
-internal static class DestroyRoom
+/// <summary>Destroy a room.</summary>
+/// <remarks>
+/// Records an <c>org.membership.room.destroyed</c> event (sender the admin) and marks the room destroyed; from then on
+/// every surface treats it as missing (Matrix 404, admin 100004). The RoomId stays taken.
+/// </remarks>
+internal sealed class DestroyRoom(AdminRequests admin, RoomService rooms)
 {
-    public static async Task Handle(HttpContext http)
+    [Function(nameof(DestroyRoom))]
+    public async Task<TencentOk<TencentReply>> Run([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = AdminRequests.RoomEngine + "destroy_room")] HttpRequest req)
     {
-        var request = await RoomEngineRequest.ReadAsync(http);
-        var room = request.Body.RoomId();
-        var result = await request.Rooms.DestroyRoomAsync(room, request.Admin, http.RequestAborted);
-        request.ThrowIfFailed(result, room);
-        await TencentEnvelope.WriteOkAsync(http);
+        var call = await admin.ReadAsync<RoomBody>(req);
+        var room = admin.Room(call.Body.RoomId);
+        admin.ThrowIfFailed(await rooms.DestroyRoomAsync(room, admin.ActingUser(call.Identifier), req.HttpContext.RequestAborted), room);
+        return TencentOk.Empty;
     }
 }

@@ -1,23 +1,26 @@
-using System.Text.Json.Nodes;
 using Membership.Functions.Admin;
+using Membership.Functions.Hosting;
+using Membership.Service;
 
 namespace Membership.Functions.RoomEngine.GetRoomInfo;
 
-/// <summary>
-/// POST /v4/room_engine_http_srv/get_room_info — <c>{"RoomId"}</c>; answers <c>Response.RoomInfo</c> with the fields
-/// create_room takes plus <c>MemberCount</c> (joined members), <c>CreateTime</c> (Unix seconds) and <c>RoomStatus</c>
-/// (NotStarted before ScheduleStartTime, else Running). One storage read.
-/// </summary>
-internal static class GetRoomInfo
+/// <summary>A room's information.</summary>
+/// <remarks>
+/// <c>Response.RoomInfo</c>: the fields create_room takes plus <c>MemberCount</c> (joined members), <c>CreateTime</c>
+/// (Unix seconds) and <c>RoomStatus</c> (NotStarted before ScheduleStartTime, else Running). One storage read.
+/// </remarks>
+internal sealed class GetRoomInfo(AdminRequests admin, RoomService rooms)
 {
-    public static async Task Handle(HttpContext http)
+    [Function(nameof(GetRoomInfo))]
+    public async Task<TencentOk<GetRoomInfoReply>> Run([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = AdminRequests.RoomEngine + "get_room_info")] HttpRequest req)
     {
-        var request = await RoomEngineRequest.ReadAsync(http);
-        var room = request.Body.RoomId();
-        var head = await request.Rooms.GetHeadAsync(room, http.RequestAborted) ?? throw RoomEngineRequest.RoomNotFound(room);
-        await TencentEnvelope.WriteOkAsync(http, new JsonObject
-        {
-            ["Response"] = new JsonObject { ["RoomInfo"] = RoomInfoFields.ToResponse(request, head) },
-        });
+        var call = await admin.ReadAsync<RoomBody>(req);
+        var room = admin.Room(call.Body.RoomId);
+        var head = await rooms.GetHeadAsync(room, req.HttpContext.RequestAborted) ?? throw AdminRequests.RoomNotFound(room);
+        return TencentOk.Of(new GetRoomInfoReply(new RoomInfoResponse(RoomInfoReply.Of(admin, head))));
     }
 }
+
+internal sealed record GetRoomInfoReply(RoomInfoResponse Response) : TencentReply;
+
+internal sealed record RoomInfoResponse(RoomInfoReply RoomInfo);

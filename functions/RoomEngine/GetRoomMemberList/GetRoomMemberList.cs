@@ -1,51 +1,46 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using System.Text.Json.Nodes;
 using Membership.Core.Identifiers;
 using Membership.Core.Rooms;
 using Membership.Functions.Admin;
+using Membership.Functions.Hosting;
 using Membership.Service;
 using Membership.Storage;
 
 namespace Membership.Functions.RoomEngine.GetRoomMemberList;
 
-/// <summary>
-/// POST /v4/room_engine_http_srv/get_room_member_list — <c>{"RoomId","Count"?(1-100, default 50),"Next"?}</c>; answers
-/// <c>Response.Next</c> (empty on the last page) and <c>Response.MemberList[{Member_Account, NameCard, Role, Marks,
-/// CustomInfo}]</c> of the joined members, whichever surface they joined through. Pages follow the member rows' keys,
-/// so members joining or leaving between calls never make a page skip or repeat anyone else. Role: Owner, Admin
-/// (power level 50 or more), Member.
-/// </summary>
-internal static class GetRoomMemberList
+/// <summary>A page of a room's joined members.</summary>
+/// <remarks>
+/// Joined members, whichever surface they joined through. Pages follow the member rows' keys, so members joining or
+/// leaving between calls never make a page skip or repeat anyone else; <c>Response.Next</c> is empty on the last page.
+/// Role: Owner, Admin (power level 50 or more), Member.
+/// </remarks>
+internal sealed class GetRoomMemberList(AdminRequests admin, RoomService rooms)
 {
     public const int DefaultCount = 50;
     public const int MaxCount = 100;
 
-    public static async Task Handle(HttpContext http)
+    [Function(nameof(GetRoomMemberList))]
+    public async Task<TencentOk<GetRoomMemberListReply>> Run([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = AdminRequests.RoomEngine + "get_room_member_list")] HttpRequest req)
     {
-        var request = await RoomEngineRequest.ReadAsync(http);
-        var room = request.Body.RoomId();
-        var count = (int)(request.Body.OptionalInteger("Count", 1, MaxCount) ?? DefaultCount);
-        var after = request.Body.Cursor("Next");
-        var page = await request.Rooms.ListMembersAsync(room, RoomMembership.Join, after, count, http.RequestAborted) ?? throw RoomEngineRequest.RoomNotFound(room);
+        var call = await admin.ReadAsync<GetRoomMemberListBody>(req);
+        var room = admin.Room(call.Body.RoomId);
+        var after = AdminRequests.AfterCursor(call.Body.Next, nameof(call.Body.Next));
+        var page = await rooms.ListMembersAsync(room, RoomMembership.Join, after, call.Body.Count ?? DefaultCount, req.HttpContext.RequestAborted) ?? throw AdminRequests.RoomNotFound(room);
         var levels = PowerLevels.Parse(JsonNode.Parse(page.Head.PowerLevelsContent)!.AsObject());
         var owner = RoomService.OwnerOf(page.Head);
-        var list = new JsonArray();
-        foreach (var member in page.Members)
+        var list = page.Members.Select(member =>
         {
             var info = string.IsNullOrEmpty(member.AdminInfo) ? [] : JsonNode.Parse(member.AdminInfo)!.AsObject();
-            list.Add((JsonNode)new JsonObject
-            {
-                ["Member_Account"] = request.AccountOf(member.UserId),
-                ["NameCard"] = (string?)info["NameCard"] ?? DisplayName(member) ?? string.Empty,
-                ["Role"] = RoleOf(UserId.Parse(member.UserId), owner, levels),
-                ["Marks"] = new JsonArray(),
-                ["CustomInfo"] = (string?)info["CustomInfo"] ?? string.Empty,
-            });
-        }
-
-        await TencentEnvelope.WriteOkAsync(http, new JsonObject
-        {
-            ["Response"] = new JsonObject { ["Next"] = RoomEngineRequest.Cursor(page.NextAfter), ["MemberList"] = list },
-        });
+            return new RoomMemberReply(
+                admin.AccountOf(member.UserId),
+                (string?)info["NameCard"] ?? DisplayName(member) ?? string.Empty,
+                RoleOf(UserId.Parse(member.UserId), owner, levels),
+                [],
+                (string?)info["CustomInfo"] ?? string.Empty);
+        }).ToList();
+        return TencentOk.Of(new GetRoomMemberListReply(new RoomMemberPage(AdminRequests.Cursor(page.NextAfter), list)));
     }
 
     private static string RoleOf(UserId user, UserId owner, PowerLevels levels) =>
@@ -55,3 +50,20 @@ internal static class GetRoomMemberList
     private static string? DisplayName(MemberRecord member) =>
         JsonNode.Parse(member.Content)?["displayname"] is JsonValue v && v.TryGetValue(out string? name) ? name : null;
 }
+
+internal sealed record GetRoomMemberListBody : RoomBody
+{
+    [Description("Members a page; 50 when absent.")]
+    [Range(1, GetRoomMemberList.MaxCount)]
+    public int? Count { get; init; }
+
+    [Description("The Next of the previous page; empty or absent for the first.")]
+    [MaxBytes(1024)]
+    public string? Next { get; init; }
+}
+
+internal sealed record GetRoomMemberListReply(RoomMemberPage Response) : TencentReply;
+
+internal sealed record RoomMemberPage(string Next, IReadOnlyList<RoomMemberReply> MemberList);
+
+internal sealed record RoomMemberReply(string Member_Account, string NameCard, string Role, IReadOnlyList<long> Marks, string CustomInfo);

@@ -1,28 +1,36 @@
+using System.ComponentModel;
 using Membership.Core.Rules;
 using Membership.Functions.Admin;
+using Membership.Functions.Hosting;
 using Membership.Service;
 
 namespace Membership.Functions.RoomEngine.KickUserOut;
 
-/// <summary>
-/// POST /v4/room_engine_http_srv/kick_user_out — <c>{"RoomId","MemberList_Account":[1-20],"Reason"}</c>. All or
-/// nothing, in one transaction: every account must be in the room (join, invite or knock), else <c>100005</c> names
-/// those who are not and nobody is kicked. Each kicked user's membership becomes <c>leave</c> with the reason, sent by
-/// the admin, as Matrix clients see it.
-/// </summary>
-internal static class KickUserOut
+/// <summary>Kick 1 to 20 members out of a room, all or nothing.</summary>
+/// <remarks>
+/// One transaction: every account must be in the room (joined, invited or knocking), else <c>100005</c> names those who
+/// are not and nobody is kicked. Each kicked user's membership becomes <c>leave</c> with the reason, sent by the admin,
+/// as Matrix clients see it.
+/// </remarks>
+internal sealed class KickUserOut(AdminRequests admin, RoomService rooms)
 {
-    public static async Task Handle(HttpContext http)
+    [Function(nameof(KickUserOut))]
+    public async Task<TencentOk<TencentReply>> Run([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = AdminRequests.RoomEngine + "kick_user_out")] HttpRequest req)
     {
-        var request = await RoomEngineRequest.ReadAsync(http);
-        var room = request.Body.RoomId();
-        var targets = request.Body.Accounts("MemberList_Account", RoomEngineFields.MaxAccounts);
-        var reason = request.Body.RequiredString("Reason", RoomEngineFields.MaxReasonBytes);
-        var changes = targets
-            .Select(target => new MembershipChange(MembershipAction.Kick, request.Admin, target, MembershipChange.ContentFor(MembershipAction.Kick, reason), ByServerAdmin: true))
+        var call = await admin.ReadAsync<KickUserOutBody>(req);
+        var sender = admin.ActingUser(call.Identifier);
+        var room = admin.Room(call.Body.RoomId);
+        var changes = admin.Accounts(call.Body.MemberList_Account, nameof(call.Body.MemberList_Account))
+            .Select(target => new MembershipChange(MembershipAction.Kick, sender, target, MembershipChange.ContentFor(MembershipAction.Kick, call.Body.Reason), ByServerAdmin: true))
             .ToList();
-        var result = await request.Rooms.ChangeAsync(room, changes, RoomService.AdminSurface, "kick_user_out", cancellationToken: http.RequestAborted);
-        request.ThrowIfFailed(result, room);
-        await TencentEnvelope.WriteOkAsync(http);
+        admin.ThrowIfFailed(await rooms.ChangeAsync(room, changes, RoomService.AdminSurface, "kick_user_out", cancellationToken: req.HttpContext.RequestAborted), room);
+        return TencentOk.Empty;
     }
+}
+
+internal sealed record KickUserOutBody : RoomAccountsBody
+{
+    [Description("Why; copied into each member event.")]
+    [MaxBytes(RoomEngineLimits.MaxReasonBytes)]
+    public required string Reason { get; init; }
 }

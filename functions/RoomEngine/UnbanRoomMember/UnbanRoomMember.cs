@@ -1,20 +1,20 @@
 using Membership.Functions.Admin;
+using Membership.Functions.Hosting;
+using Membership.Service;
 
 namespace Membership.Functions.RoomEngine.UnbanRoomMember;
 
-/// <summary>
-/// POST /v4/room_engine_http_srv/unban_room_member — <c>{"RoomId","MemberList_Account":[1-20]}</c>. Lifts the bans in
-/// one transaction (each an unban event sent by the admin); an account that is not banned needs nothing.
-/// </summary>
-internal static class UnbanRoomMember
+/// <summary>Lift the bans of 1 to 20 accounts.</summary>
+/// <remarks>One transaction, each an unban event sent by the admin; an account that is not banned needs nothing.</remarks>
+internal sealed class UnbanRoomMember(AdminRequests admin, RoomService rooms)
 {
-    public static async Task Handle(HttpContext http)
+    [Function(nameof(UnbanRoomMember))]
+    public async Task<TencentOk<TencentReply>> Run([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = AdminRequests.RoomEngine + "unban_room_member")] HttpRequest req)
     {
-        var request = await RoomEngineRequest.ReadAsync(http);
-        var room = request.Body.RoomId();
-        var targets = request.Body.Accounts("MemberList_Account", RoomEngineFields.MaxAccounts);
-        var result = await request.Rooms.UnbanAsync(room, request.Admin, targets, http.RequestAborted);
-        request.ThrowIfFailed(result, room);
-        await TencentEnvelope.WriteOkAsync(http);
+        var call = await admin.ReadAsync<RoomAccountsBody>(req);
+        var room = admin.Room(call.Body.RoomId);
+        var targets = admin.Accounts(call.Body.MemberList_Account, nameof(call.Body.MemberList_Account));
+        admin.ThrowIfFailed(await rooms.UnbanAsync(room, admin.ActingUser(call.Identifier), targets, req.HttpContext.RequestAborted), room);
+        return TencentOk.Empty;
     }
 }

@@ -1,27 +1,29 @@
 using Membership.Functions.Admin;
+using Membership.Functions.Hosting;
 using Membership.Service;
 
 namespace Membership.Functions.RoomEngine.UpdateRoomInfo;
 
-/// <summary>
-/// POST /v4/room_engine_http_srv/update_room_info — <c>{"RoomInfo":{"RoomId","RoomName"?,"MaxMemberCount"?,
-/// Is*Disabled?,"CustomInfo"?,"TakeSeatMode"?}}</c>. Absent fields keep their values. A new name is an
-/// <c>m.room.name</c> event Matrix clients see; the other fields are recorded in an
-/// <c>org.membership.room.admin_info</c> event. A MaxMemberCount below the joined count is 100002.
-/// </summary>
-internal static class UpdateRoomInfo
+/// <summary>Change a room's information.</summary>
+/// <remarks>
+/// Absent fields keep their values. A new name is an <c>m.room.name</c> event Matrix clients see; the other fields are
+/// recorded in an <c>org.membership.room.admin_info</c> event. A MaxMemberCount below the joined count is 100002.
+/// </remarks>
+internal sealed class UpdateRoomInfo(AdminRequests admin, RoomService rooms)
 {
-    public static async Task Handle(HttpContext http)
+    [Function(nameof(UpdateRoomInfo))]
+    public async Task<TencentOk<TencentReply>> Run([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = AdminRequests.RoomEngine + "update_room_info")] HttpRequest req)
     {
-        var request = await RoomEngineRequest.ReadAsync(http);
-        var info = request.Body.Object("RoomInfo");
-        var room = info.RoomId();
-        var update = new RoomUpdate(
-            info.OptionalString("RoomName", RoomInfoFields.MaxRoomNameBytes),
-            RoomInfoFields.ReadMaxMemberCount(info),
-            RoomInfoFields.ReadSettings(info));
-        var result = await request.Rooms.UpdateRoomAsync(room, request.Admin, update, http.RequestAborted);
-        request.ThrowIfFailed(result, room, "RoomInfo.MaxMemberCount");
-        await TencentEnvelope.WriteOkAsync(http);
+        var call = await admin.ReadAsync<UpdateRoomInfoBody>(req);
+        var info = call.Body.RoomInfo;
+        var room = admin.Room(info.RoomId, "RoomInfo.RoomId");
+        var update = new RoomUpdate(info.RoomName, info.MaxMemberCount, info.Settings());
+        admin.ThrowIfFailed(await rooms.UpdateRoomAsync(room, admin.ActingUser(call.Identifier), update, req.HttpContext.RequestAborted), room, "RoomInfo.MaxMemberCount");
+        return TencentOk.Empty;
     }
+}
+
+internal sealed record UpdateRoomInfoBody
+{
+    public required RoomSettingsBody RoomInfo { get; init; }
 }

@@ -1,40 +1,32 @@
-using System.Text.Json.Nodes;
 using Membership.Service.Webhooks;
-using Membership.Storage;
 
 namespace Membership.Functions.Webhooks.WebhookSweep;
 
-/// <summary>
-/// POST /WebhookSweep — the timer-triggered function (every 30 s, <c>function.json</c>): the Functions host delivers a
-/// non-HTTP trigger to the custom handler as a POST of the invocation envelope <c>{"Data":{...},"Metadata":{...}}</c>
-/// and expects <c>{"Outputs":{},"Logs":[...],"ReturnValue":null}</c>. Re-reads the callback configuration and delivers
-/// every room with work left behind (<see cref="WebhookDispatcher.SweepAsync"/>). Idempotent; a 500 marks the
-/// invocation failed (storage unavailable) and the next tick tries again. Locally a background service sweeps instead.
-/// </summary>
-internal static class WebhookSweep
+/// <summary>Deliver the callbacks left behind.</summary>
+/// <remarks>
+/// Every 30 seconds under a Functions host: re-reads the callback configuration and delivers every room with work
+/// left behind (<see cref="WebhookDispatcher.SweepAsync"/>). Idempotent; a failure (storage unavailable) marks the
+/// invocation failed and the next tick tries again. Without a Functions host a background service sweeps instead.
+/// </remarks>
+internal sealed partial class WebhookSweep(WebhookDispatcher dispatcher, ILogger<WebhookSweep> logger)
 {
-    public static async Task Handle(HttpContext http)
+    [Function(nameof(WebhookSweep))]
+    public async Task Run([TimerTrigger("*/30 * * * * *")] TimerInfo timer, CancellationToken cancellationToken)
     {
-        // Nothing in the timer's envelope (schedule status, IsPastDue) changes what a sweep does.
-        await http.Request.Body.CopyToAsync(Stream.Null, http.RequestAborted);
-        var dispatcher = http.RequestServices.GetRequiredService<WebhookDispatcher>();
-        var logs = new JsonArray();
-        try
+        var report = await dispatcher.SweepAsync(fromTimer: true, cancellationToken);
+        if (!report.Enabled)
         {
-            var report = await dispatcher.SweepAsync(fromTimer: true, http.RequestAborted);
-            logs.Add((JsonNode)(!report.Enabled
-                ? "Callbacks are off (no room_config callback and no Membership:Webhooks:Url)"
-                : $"Swept {report.Rooms} rooms" + (report.Reconciled ? ", comparing every room head with its cursor" : string.Empty)));
-            http.Response.StatusCode = StatusCodes.Status200OK;
+            LogOff(logger);
         }
-        catch (StorageUnavailableException ex)
+        else
         {
-            logs.Add((JsonNode)$"Storage is unavailable: {ex.Message}");
-            http.Response.StatusCode = StatusCodes.Status500InternalServerError;
+            LogSwept(logger, report.Rooms, report.Reconciled);
         }
-
-        http.Response.ContentType = "application/json";
-        var answer = new JsonObject { ["Outputs"] = new JsonObject(), ["Logs"] = logs, ["ReturnValue"] = null };
-        await http.Response.WriteAsync(answer.ToJsonString(), http.RequestAborted);
     }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Callbacks are off (no room_config callback and no Membership:Webhooks:Url)")]
+    private static partial void LogOff(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Swept {Rooms} rooms (every head compared with its cursor: {Reconciled})")]
+    private static partial void LogSwept(ILogger logger, int rooms, bool reconciled);
 }
