@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Membership.HostDouble.Rpc;
@@ -35,8 +34,10 @@ internal sealed class FrontDoor : IDisposable
     private readonly TargetForwarding _targetForwarding;
     private readonly ConcurrentQueue<FrontDoorRequest> _requests = new();
     private readonly ConcurrentDictionary<string, FrontDoorRequest> _exchanges = new(StringComparer.Ordinal);
-    private RouteTable? _routes;
     private string _workerBase = string.Empty;
+
+    // Written once when the door opens (after _workerBase), read by every request.
+    private volatile RouteTable? _routes;
 
     public FrontDoor(FunctionsHostDouble host, TargetForwarding targetForwarding)
     {
@@ -223,7 +224,9 @@ internal sealed class FrontDoor : IDisposable
             }
         }
 
-        var headers = request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
+        var headers = request.Headers
+            .Where(h => !string.Equals(h.Key, ExchangeHeader, StringComparison.OrdinalIgnoreCase))
+            .ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
         invocation.TriggerMetadata["Query"] = new TypedData { Json = JsonSerializer.Serialize(query) };
         invocation.TriggerMetadata["Headers"] = new TypedData { Json = JsonSerializer.Serialize(headers) };
     }

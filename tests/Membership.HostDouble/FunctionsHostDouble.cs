@@ -238,7 +238,17 @@ public sealed class FunctionsHostDouble : IAsyncDisposable
         };
         addInputs(request);
         var sent = Stopwatch.GetTimestamp();
-        var answer = await _channel.RequestAsync(new StreamingMessage { InvocationRequest = request }, _options.InvocationTimeout, cancellationToken);
+        StreamingMessage answer;
+        try
+        {
+            answer = await _channel.RequestAsync(new StreamingMessage { InvocationRequest = request }, _options.InvocationTimeout, cancellationToken);
+        }
+        catch (IOException ex) when (WorkerExitCode is { } code)
+        {
+            // The broken stream is usually noticed before the exit; the exit is the news.
+            throw new IOException($"the worker exited with code {code}", ex);
+        }
+
         if (answer.ContentCase != StreamingMessage.ContentOneofCase.InvocationResponse)
         {
             throw new IOException($"the worker answered an InvocationRequest with {answer.ContentCase}");
@@ -249,7 +259,7 @@ public sealed class FunctionsHostDouble : IAsyncDisposable
             invocationId,
             function.Name,
             (InvocationStatus)(int)result.Status,
-            result.Exception is { } ex ? ex.Type : null,
+            result.Exception?.Type,
             result.Exception?.Message,
             Stopwatch.GetElapsedTime(sent));
     }
