@@ -80,7 +80,10 @@ public sealed class FunctionsHostDouble : IAsyncDisposable
     private WorkerProcess Worker => _worker ?? throw new InvalidOperationException("the worker has not been started");
 
     /// <summary>Starts the servers and the worker, and returns once every function has loaded.</summary>
-    /// <exception cref="HostDoubleException">The worker exited, failed a step or timed out; the message carries its output.</exception>
+    /// <exception cref="HostDoubleException">
+    /// The worker could not be started, exited, failed a step or was not ready within <see cref="FunctionsHostOptions.StartTimeout"/>;
+    /// the message carries its output. Everything started has been stopped.
+    /// </exception>
     public static async Task<FunctionsHostDouble> StartAsync(FunctionsHostOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -95,16 +98,17 @@ public sealed class FunctionsHostDouble : IAsyncDisposable
             await host.StartCoreAsync(cancellationToken);
             return host;
         }
-        catch (Exception ex) when (ex is not HostDoubleException)
-        {
-            var description = host.Describe();
-            await host.DisposeAsync();
-            throw new HostDoubleException($"the worker did not start: {ex.Message}\n{description}", ex);
-        }
-        catch
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             await host.DisposeAsync();
             throw;
+        }
+        catch (Exception ex)
+        {
+            var description = host.Describe();
+            await host.DisposeAsync();
+            var why = ex is OperationCanceledException ? $"not ready within {options.StartTimeout.TotalSeconds:0} s" : ex.Message;
+            throw new HostDoubleException($"the worker did not start: {why}\n{description}", ex);
         }
     }
 
@@ -198,7 +202,8 @@ public sealed class FunctionsHostDouble : IAsyncDisposable
 
         if (_worker is not null)
         {
-            if (!_worker.Exited.IsCompleted && _channel.TrySend(new StreamingMessage { WorkerTerminate = new WorkerTerminate { GracePeriod = Duration.FromTimeSpan(_options.TerminateGracePeriod) } }))
+            // A worker that never opened its stream cannot be asked to stop: it is killed at once.
+            if (!_worker.Exited.IsCompleted && _channel.Started.IsCompletedSuccessfully && _channel.TrySend(new StreamingMessage { WorkerTerminate = new WorkerTerminate { GracePeriod = Duration.FromTimeSpan(_options.TerminateGracePeriod) } }))
             {
                 try
                 {
