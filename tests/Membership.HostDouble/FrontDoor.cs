@@ -134,7 +134,7 @@ internal sealed class FrontDoor : IDisposable
             record = record with { WorkerStatusCode = (int)answer.StatusCode };
             await CopyAnswerAsync(answer, context);
         }
-        catch (HttpRequestException ex)
+        catch (Exception ex) when (ex is HttpRequestException or IOException)
         {
             // The host's forwarder answers 502 and fails the invocation; the host then answers 500 (below).
             error = "forwarding to the worker failed: " + ex.Message;
@@ -151,7 +151,9 @@ internal sealed class FrontDoor : IDisposable
         }
 
         // A failed invocation whose response has not started becomes a 500 from the host's exception middleware (the
-        // worker's own answer to a throwing function is an empty 200). Headers copied from the worker stay.
+        // worker's own answer to a throwing function is an empty 200, and the host's forwarder does not start the
+        // response for an empty body). Headers copied from the worker stay. Read from the host's source
+        // (GrpcWorkerChannel.InvokeResponse, ExceptionMiddleware) and YARP's (HttpForwarder), not observed in Azure.
         if ((error is not null || record.Invocation is not { Status: InvocationStatus.Success }) && !context.Response.HasStarted)
         {
             context.Response.StatusCode = StatusCodes.Status500InternalServerError;
