@@ -15,7 +15,7 @@ namespace Membership.Functions.Federation;
 /// the method, the raw request target as it arrived on the wire, this server's name as destination and the parsed
 /// body, and must verify with the origin's current key. Every failure is 401 <c>M_UNAUTHORIZED</c> saying what failed.
 /// </summary>
-internal sealed class FederationRequests(KeyRing keys, ServerIdentity server, TimeProvider clock)
+internal sealed class FederationRequests(KeyRing keys, ServerIdentity server, TimeProvider clock, HostingContext hosting)
 {
     /// <summary>An invite with its stripped state is a few KiB; full-PDU stripped state can be more, never this much.</summary>
     public const int MaxBodyBytes = 256 * 1024;
@@ -68,6 +68,12 @@ internal sealed class FederationRequests(KeyRing keys, ServerIdentity server, Ti
 
         var target = request.HttpContext.Features.Get<IHttpRequestFeature>()?.RawTarget ?? request.Path.Value ?? string.Empty;
         var check = XMatrix.Verify(auth, request.Method, target, self.Value, body, key.PublicKey);
+        if (check == XMatrixCheck.SignatureInvalid && hosting.BehindFunctionsHost)
+        {
+            // The host re-encoded the path it forwarded; the origin signed it as Matrix servers encode paths.
+            check = XMatrix.Verify(auth, request.Method, RouteArguments.MatrixEncodedPath(request.HttpContext) + request.QueryString.Value, self.Value, body, key.PublicKey);
+        }
+
         return check == XMatrixCheck.Valid
             ? origin
             : throw Unauthorized($"The X-Matrix signature of {origin} does not verify over {request.Method} {target} to {self} ({check})");

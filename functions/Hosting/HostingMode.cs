@@ -31,3 +31,13 @@ internal static class HostingModes
     public static bool UnderFunctionsHost(IConfiguration configuration) =>
         !string.IsNullOrEmpty(configuration[CustomHandlerPortKey]) || !string.IsNullOrEmpty(configuration[WorkerHostEndpointKey]);
 }
+
+/// <summary>
+/// How this process was started, for the few places where that matters: behind a Functions host (either package) the
+/// request target is not the one the caller sent. The host proxies with YARP, which rebuilds the path from its decoded
+/// form: <c>%21</c> arrives as <c>!</c>, and <c>%2F</c> (which the host's Kestrel leaves encoded) as <c>%252F</c>.
+/// </summary>
+internal sealed record HostingContext(HostingMode Mode)
+{
+    public bool BehindFunctionsHost => Mode != HostingMode.Standalone;
+}

@@ -18,7 +18,7 @@ public static class MembershipApp
         var builder = WebApplication.CreateSlimBuilder([.. args, "--hostBuilder:reloadConfigOnChange=false"]);
         configure?.Invoke(builder);
         ConfigureListenAddress(builder);
-        builder.AddMembership(underWorker: false);
+        builder.AddMembership(string.IsNullOrEmpty(builder.Configuration[HostingModes.CustomHandlerPortKey]) ? HostingMode.Standalone : HostingMode.CustomHandler);
 
         // Route constraints: the slim builder leaves out regex, which the client version segment uses.
         builder.Services.AddRoutingCore().Configure<RouteOptions>(o => o.SetParameterPolicy<RegexInlineRouteConstraint>("regex"));

@@ -10,12 +10,13 @@ namespace Membership.Functions.Hosting;
 /// <summary>The services of the app, the same in every hosting mode.</summary>
 internal static partial class MembershipServices
 {
-    public static IHostApplicationBuilder AddMembership(this IHostApplicationBuilder builder, bool underWorker)
+    public static IHostApplicationBuilder AddMembership(this IHostApplicationBuilder builder, HostingMode mode)
     {
         // Configuration: Membership:* (docs/configuration.md), refusing secrets that are still Key Vault references.
         SecretReferenceGuard.Check(builder.Configuration);
         var membership = builder.Configuration.GetSection("Membership");
         var services = builder.Services;
+        services.AddSingleton(new HostingContext(mode));
         services.AddSingleton(membership.Get<MembershipOptions>() ?? new MembershipOptions());
         services.AddSingleton(membership.GetSection("Storage").Get<StorageOptions>() ?? new StorageOptions());
         services.Configure<TencentOptions>(membership.GetSection("Tencent"));
@@ -47,7 +48,7 @@ internal static partial class MembershipServices
         services.AddWebhooks(builder.Configuration);
 
         // Telemetry (exported only when APPLICATIONINSIGHTS_CONNECTION_STRING is set) and the OpenAPI document.
-        builder.AddTelemetry(underWorker);
+        builder.AddTelemetry(underWorker: mode == HostingMode.Worker);
         services.AddSingleton<Docs.ApiDocument>();
         return builder;
     }

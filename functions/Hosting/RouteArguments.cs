@@ -43,11 +43,19 @@ internal sealed class RouteArguments
     public static bool HasDotSegment(HttpContext http) =>
         RawSegments(http).Any(segment => Decode(segment) is "." or "..");
 
-    /// <summary>Matches the raw path to <paramref name="pattern"/>, segment by segment (the host has matched it already).</summary>
-    public static RouteArguments Match(HttpContext http, RoutePattern pattern)
+    /// <summary>
+    /// Matches the raw path to <paramref name="pattern"/>, segment by segment (the host has matched it already). Behind a
+    /// Functions host an encoded slash arrives as <c>%252F</c> (<see cref="HostingContext"/>) and is read as the slash it was.
+    /// </summary>
+    public static RouteArguments Match(HttpContext http, RoutePattern pattern, bool behindFunctionsHost)
     {
         var arguments = new RouteArguments();
         var segments = RawSegments(http);
+        if (behindFunctionsHost)
+        {
+            segments = [.. segments.Select(UndoHostEscaping)];
+        }
+
         for (var i = 0; i < pattern.PathSegments.Count; i++)
         {
             if (pattern.PathSegments[i].Parts is not [RoutePatternParameterPart parameter])
@@ -70,7 +78,17 @@ internal sealed class RouteArguments
         return arguments;
     }
 
-    private static string Decode(string segment)
+    /// <summary>A raw segment as the caller sent it, before the Functions host escaped the '%' of an encoded slash again.</summary>
+    public static string UndoHostEscaping(string segment) => segment.Replace("%252F", "%2F", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// The path as Matrix servers encode it when they sign a request (each segment percent-encoded whole, as Synapse's
+    /// <c>quote</c> does), from a raw path whose encoding a proxy may have changed.
+    /// </summary>
+    public static string MatrixEncodedPath(HttpContext http) =>
+        "/" + string.Join('/', RawSegments(http).Select(s => Uri.EscapeDataString(Decode(UndoHostEscaping(s)))));
+
+    public static string Decode(string segment)
     {
         try
         {

@@ -16,14 +16,14 @@ namespace Membership.Functions.Hosting;
 /// surface's envelope — typed errors as they say, storage faults 503 (Tencent 100001), anything else a logged 500 with
 /// no stack trace.
 /// </summary>
-internal sealed partial class SurfacePipeline(ILogger<SurfacePipeline> logger, TelemetryMetrics metrics)
+internal sealed partial class SurfacePipeline(ILogger<SurfacePipeline> logger, TelemetryMetrics metrics, HostingContext hosting)
 {
     public async Task RunAsync(HttpContext http, HttpFunction function, Func<Task<IResult?>> invoke)
     {
         var requestId = function.Surface == Surface.Admin ? TencentEnvelope.RequestIdOf(http) : http.TraceIdentifier;
         var activity = Activity.Current is { IsAllDataRequested: true } current ? current : null;
         var dotted = RouteArguments.HasDotSegment(http);
-        var arguments = dotted ? null : RouteArguments.Match(http, function.Pattern);
+        var arguments = dotted ? null : RouteArguments.Match(http, function.Pattern, hosting.BehindFunctionsHost);
         http.Features.Set(function);
         if (arguments is not null)
         {

@@ -16,7 +16,7 @@ internal static class WorkerHost
         var builder = FunctionsApplication.CreateBuilder(args);
         builder.ConfigureFunctionsWebApplication();
         builder.UseMiddleware<WorkerSurfaceMiddleware>();
-        builder.AddMembership(underWorker: true);
+        builder.AddMembership(HostingMode.Worker);
         using var host = builder.Build();
         host.StartPreparingStorage();
         await host.RunAsync();
@@ -41,7 +41,16 @@ internal sealed class WorkerSurfaceMiddleware(SurfacePipeline pipeline) : IFunct
 
         await pipeline.RunAsync(http, function, async () =>
         {
-            await next(context);
+            try
+            {
+                await next(context);
+            }
+            catch (AggregateException ex) when (ex.InnerExceptions is [var only])
+            {
+                // The worker's invocation pipeline reports a function's exception wrapped; the surfaces map the function's own.
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(only);
+            }
+
             var invocation = context.GetInvocationResult();
             var result = invocation.Value as IResult;
             invocation.Value = null;

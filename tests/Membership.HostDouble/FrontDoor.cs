@@ -33,7 +33,7 @@ internal sealed class FrontDoor : IDisposable
     private readonly HttpMessageInvoker _toWorker;
     private readonly TargetForwarding _targetForwarding;
     private readonly ConcurrentQueue<FrontDoorRequest> _requests = new();
-    private readonly ConcurrentDictionary<string, FrontDoorRequest> _exchanges = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, TaskCompletionSource<FrontDoorRequest>> _exchanges = new(StringComparer.Ordinal);
     private string _workerBase = string.Empty;
 
     // Written once when the door opens (after _workerBase), read by every request.
@@ -61,7 +61,29 @@ internal sealed class FrontDoor : IDisposable
         _routes = routes;
     }
 
-    public bool TryTakeExchange(string key, out FrontDoorRequest? request) => _exchanges.TryRemove(key, out request);
+    /// <summary>
+    /// The record of the exchange sent with <paramref name="key"/>. The client can have the whole response a moment before
+    /// the front door's handler has returned and filed its record, so this waits for it (briefly).
+    /// </summary>
+    public async Task<FrontDoorRequest?> TakeExchangeAsync(string key, TimeSpan wait)
+    {
+        var pending = Exchange(key);
+        try
+        {
+            return await pending.Task.WaitAsync(wait);
+        }
+        catch (TimeoutException)
+        {
+            return null;
+        }
+        finally
+        {
+            _exchanges.TryRemove(key, out _);
+        }
+    }
+
+    private TaskCompletionSource<FrontDoorRequest> Exchange(string key) =>
+        _exchanges.GetOrAdd(key, _ => new TaskCompletionSource<FrontDoorRequest>(TaskCreationOptions.RunContinuationsAsynchronously));
 
     public async Task HandleAsync(HttpContext context)
     {
@@ -78,7 +100,7 @@ internal sealed class FrontDoor : IDisposable
             _requests.Enqueue(record);
             if (exchange.Length > 0)
             {
-                _exchanges[exchange] = record;
+                Exchange(exchange).TrySetResult(record);
             }
         }
 

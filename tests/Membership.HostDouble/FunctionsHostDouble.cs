@@ -138,9 +138,8 @@ public sealed class FunctionsHostDouble : IAsyncDisposable
         request.Headers.Remove(FrontDoor.ExchangeHeader);
         request.Headers.TryAddWithoutValidation(FrontDoor.ExchangeHeader, key);
 
-        // Buffered: the front door records the request before it completes the response, so the record is there now.
         var response = await Client.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken);
-        if (!_frontDoor.TryTakeExchange(key, out var record) || record is null)
+        if (await _frontDoor.TakeExchangeAsync(key, TimeSpan.FromSeconds(10)) is not { } record)
         {
             response.Dispose();
             throw new HostDoubleException($"the front door has no record of {request.Method} {request.RequestUri}");
