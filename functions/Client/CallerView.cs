@@ -1,30 +1,21 @@
 using Membership.Core.Identifiers;
 using Membership.Service;
-using Membership.Storage;
 
 namespace Membership.Functions.Client;
 
-/// <summary>
-/// What a caller may see of a room: the current members while joined; as of their own last membership event once they
-/// have left, been kicked or banned (spec: "the membership as it was when they left"); nothing if never a member or forgotten.
-/// </summary>
-internal sealed record CallerView(RoomView Room, MemberRecord Caller, IReadOnlyList<MemberRecord> Members)
+/// <summary>The read endpoints' one door to room state: the service's <see cref="RoomService.ReadStateAsync"/>, which applies the visibility rule.</summary>
+internal static class CallerView
 {
-    public bool IsJoined => Caller.Membership == "join";
-
-    public static async Task<CallerView> LoadAsync(HttpContext http, RoomId roomId, UserId caller, long? atSeq = null)
+    /// <summary>What the caller may read of the room; 403 when that is nothing (never a member, or forgotten).</summary>
+    public static async Task<VisibleState> LoadAsync(HttpContext http, RoomId roomId, UserId caller, long? atSeq = null)
     {
-        var rooms = MembershipActions.Rooms(http);
-        var room = await rooms.GetRoomAsync(roomId, http.RequestAborted);
-        var member = room?.MemberOf(caller);
-        if (room is null || member is null || member.Forgotten)
-        {
-            throw MatrixException.Forbidden($"{caller} is not in room {roomId} and never was (or has forgotten it)");
-        }
-
-        var limit = member.Membership == "join" ? room.Head.Seq : member.Seq;
-        var upTo = Math.Min(atSeq ?? limit, limit);
-        var members = upTo == room.Head.Seq ? room.Members : await rooms.MembersAsOfAsync(roomId, upTo, http.RequestAborted);
-        return new CallerView(room, member, members);
+        var view = await ReadAsync(http, roomId, caller, atSeq);
+        return view.Visibility.CanRead ? view : throw NeverAMember(roomId, caller);
     }
+
+    public static Task<VisibleState> ReadAsync(HttpContext http, RoomId roomId, UserId caller, long? atSeq = null) =>
+        MembershipActions.Rooms(http).ReadStateAsync(roomId, caller, atSeq, http.RequestAborted);
+
+    public static MatrixException NeverAMember(RoomId roomId, UserId caller) =>
+        MatrixException.Forbidden($"{caller} is not in room {roomId} and never was (or has forgotten it)");
 }

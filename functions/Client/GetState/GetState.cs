@@ -5,8 +5,9 @@ using Membership.Functions.Hosting;
 namespace Membership.Functions.Client.GetState;
 
 /// <summary>
-/// GET /_matrix/client/v3/rooms/{roomId}/state/{eventType}/{stateKey} — the content of a served state event. Joined
-/// callers read current state; others read as of their last membership (an invitee sees their invite).
+/// GET /_matrix/client/v3/rooms/{roomId}/state/{eventType}/{stateKey} — the content of a served state event, as the
+/// visibility rule lets the caller see it (current when joined, as of their departure after that); anyone with a
+/// membership reads their own current one (an invitee sees their invite).
 /// </summary>
 internal static class GetState
 {
@@ -17,17 +18,18 @@ internal static class GetState
         var eventType = RawRoute.Value(http, "eventType");
         var stateKey = RawRoute.Value(http, "stateKey");
         StateTypes.RequireServed(eventType, stateKey);
-        var view = await CallerView.LoadAsync(http, room, user);
-        if (!view.IsJoined && !(eventType == StateTypes.Member && stateKey == user.Value))
+        var view = await CallerView.ReadAsync(http, room, user);
+        var ownMembership = eventType == StateTypes.Member && stateKey == user.Value && view.Caller is not null;
+        if (!ownMembership && !view.Visibility.CanRead)
         {
-            throw MatrixException.Forbidden($"{user} is not joined to {room}; they may read only their own membership");
+            throw CallerView.NeverAMember(room, user);
         }
 
         JsonNode? content = eventType switch
         {
-            StateTypes.Member => view.Members.FirstOrDefault(m => m.UserId == stateKey) is { } member ? JsonNode.Parse(member.Content) : null,
-            StateRules.PowerLevelsType => JsonNode.Parse(view.Room.Head.PowerLevelsContent),
-            _ => JsonNode.Parse(view.Room.Head.JoinRulesContent),
+            StateTypes.Member => view.MemberOf(stateKey) is { } row ? JsonNode.Parse(row.Content) : null,
+            StateRules.PowerLevelsType => JsonNode.Parse(view.PowerLevelsContent),
+            _ => JsonNode.Parse(view.JoinRulesContent),
         };
         await ClientJson.WriteAsync(http, content ?? throw MatrixException.NotFound($"{room} has no {eventType} state for '{stateKey}'"));
     }

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Membership.Core.Rules;
 
 namespace Membership.Functions.Client.JoinedMembers;
 
@@ -10,7 +11,7 @@ internal static class JoinedMembers
         var user = await ClientAuth.RequireUserAsync(http);
         var room = ClientJson.RoomIdFromPath(http);
         var view = await CallerView.LoadAsync(http, room, user);
-        if (!view.IsJoined)
+        if (view.Visibility.Kind != VisibilityKind.Current)
         {
             throw MatrixException.Forbidden($"Getting joined members while not being a current member of {room} is forbidden");
         }
