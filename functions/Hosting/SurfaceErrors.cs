@@ -8,7 +8,7 @@ namespace Membership.Functions.Hosting;
 
 /// <summary>
 /// The last-chance handler of every surface: typed errors become the surface's envelope, storage faults a 503 (or
-/// 100001), anything else a logged 500 with no stack trace. Also answers unrouted paths and wrong methods in the
+/// 100001), a request storage refused as malformed (our bug) and anything else a logged 500 with no stack trace. Also answers unrouted paths and wrong methods in the
 /// surface's own format (404/405 <c>M_UNRECOGNIZED</c>; Tencent 60009/60002).
 /// </summary>
 internal sealed partial class SurfaceErrors(RequestDelegate next, ILogger<SurfaceErrors> logger)
@@ -36,6 +36,11 @@ internal sealed partial class SurfaceErrors(RequestDelegate next, ILogger<Surfac
         {
             LogStorageDown(logger, ex);
             await WriteFailureAsync(http, StatusCodes.Status503ServiceUnavailable, TencentCodes.InternalError, "Storage is unavailable; try again");
+        }
+        catch (StorageRejectedException) when (!http.Response.HasStarted)
+        {
+            // Our bug, not an outage (the store logged it as an error): a 503 would have clients retry forever.
+            await WriteFailureAsync(http, StatusCodes.Status500InternalServerError, TencentCodes.InternalError, "Internal server error");
         }
         catch (EventTooLargeException ex) when (!http.Response.HasStarted)
         {
