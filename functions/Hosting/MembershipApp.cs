@@ -32,7 +32,12 @@ public static partial class MembershipApp
         // Configuration: Membership:* (DESIGN.md §7), refusing secrets that are still Key Vault references.
         SecretReferenceGuard.Check(builder.Configuration);
         var membership = builder.Configuration.GetSection("Membership");
-        builder.Services.AddSingleton(membership.Get<MembershipOptions>() ?? new MembershipOptions());
+        var options = membership.Get<MembershipOptions>() ?? new MembershipOptions();
+        builder.Services.AddSingleton(options);
+
+        // Where outbound connections may go: built now, so a malformed range stops the start-up with its name.
+        builder.Services.AddSingleton(options.Outbound.CreatePolicy());
+        builder.Services.AddSingleton<Service.Outbound.OutboundGuard>();
         builder.Services.AddSingleton(membership.GetSection("Storage").Get<StorageOptions>() ?? new StorageOptions());
         builder.Services.Configure<TencentOptions>(membership.GetSection("Tencent"));
 
