@@ -243,6 +243,22 @@ public sealed class AdversarialClientServerTests(ServiceFixture fixture) : IClas
         Assert.Contains(events, e => e.Type == "m.room.name" && e.Pdu.Length > 60_000);
     }
 
+    [Theory]
+    [InlineData(32_767)]
+    [InlineData(32_768)]
+    [InlineData(32_769)]
+    public async Task ContentEitherSideOfTheTableStringLimitIsStoredAndReadBack(int chars)
+    {
+        var (alice, bob) = (await fixture.NewUserAsync("alice"), await fixture.NewUserAsync("bob"));
+        var name = new string('b', chars);
+        var room = await fixture.CreateRoomAsync(alice, new JsonObject { ["preset"] = "public_chat", ["name"] = name });
+
+        AssertOk(await fixture.PostAsync($"{V3}/join/{Uri.EscapeDataString(room)}", bob, new JsonObject { ["displayname"] = name }));
+
+        Assert.Equal(name, (await fixture.HeadAsync(room)).Name);
+        Assert.Equal(name, (string?)JsonNode.Parse((await fixture.MemberRowAsync(room, bob.UserId))!.Content)!["displayname"]);
+    }
+
     [Fact]
     public async Task AnEventPastThePduLimitIsTooLargeAndWritesNothing()
     {
