@@ -8,8 +8,8 @@ namespace Membership.Functions.Hosting;
 
 /// <summary>
 /// The last-chance handler of every surface: typed errors become the surface's envelope, storage faults a 503 (or
-/// 100001), a request storage refused as malformed (our bug) and anything else a logged 500 with no stack trace. Also answers unrouted paths and wrong methods in the
-/// surface's own format (404/405 <c>M_UNRECOGNIZED</c>; Tencent 60009/60002).
+/// 100001), a request storage refused as malformed (our bug) and anything else a logged 500 with no stack trace. Also
+/// answers unrouted paths and wrong methods in the surface's own format (404/405 <c>M_UNRECOGNIZED</c>; Tencent 60009/60002).
 /// </summary>
 internal sealed partial class SurfaceErrors(RequestDelegate next, ILogger<SurfaceErrors> logger)
 {

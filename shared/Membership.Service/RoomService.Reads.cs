@@ -20,17 +20,23 @@ public sealed partial class RoomService
         var own = read is null || read.Head.DestroyedAt is not null ? null : read.Members.GetValueOrDefault(caller.Value);
         if (read is null || own is null)
         {
-            return new VisibleState(Visibility.None, own, [], "{}", "{}");
+            return VisibleState.Nothing(own);
         }
 
-        // A joined caller's visibility needs no history; anyone else's is decided by their own member events.
+        // A joined caller's current member event is all the history the rule needs; anyone else's own member events
+        // come from the log up to their current one.
         IReadOnlyList<EventRecord> log = [];
-        var visibility = own.Membership == RoomMembership.Join.ToString() && !own.Forgotten
-            ? Visibility.Current
-            : RoomVisibility.Of(History(log = await store.ReadEventsAsync(roomId.Value, 1, own.Seq, cancellationToken), caller), own.Forgotten);
+        List<MembershipStep> history = [new(own.Seq, new RoomMembership(own.Membership))];
+        if (own.Membership != RoomMembership.Join.ToString())
+        {
+            log = await store.ReadEventsAsync(roomId.Value, 1, own.Seq, cancellationToken);
+            history = History(log, caller);
+        }
+
+        var visibility = RoomVisibility.Of(history, own.Forgotten);
         if (!visibility.CanRead)
         {
-            return new VisibleState(Visibility.None, own, [], "{}", "{}");
+            return VisibleState.Nothing(own);
         }
 
         var upTo = Math.Min(atSeq ?? long.MaxValue, Math.Min(visibility.UpTo, read.Head.Seq));
@@ -99,7 +105,10 @@ public sealed partial class RoomService
 /// <param name="Caller">The caller's own current member row, whatever they may see (null: no membership at all).</param>
 public sealed record VisibleState(Visibility Visibility, MemberRecord? Caller, IReadOnlyList<MemberRecord> Members, string PowerLevelsContent, string JoinRulesContent)
 {
-    /// <summary>The member event of <paramref name="user"/> the caller may read: their own current one always, others' as visible.</summary>
+    /// <summary>What a caller who may see nothing gets: their own member row, if any.</summary>
+    public static VisibleState Nothing(MemberRecord? caller) => new(Visibility.None, caller, [], "{}", "{}");
+
+    /// <summary>The member event of <paramref name="userId"/> the caller may read: their own current one always, others' as visible.</summary>
     public MemberRecord? MemberOf(string userId) =>
         userId == Caller?.UserId ? Caller : Members.FirstOrDefault(m => m.UserId == userId);
 }
