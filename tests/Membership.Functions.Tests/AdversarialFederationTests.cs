@@ -117,6 +117,22 @@ public sealed class AdversarialFederationTests(AdversarialFederationHost host) :
     }
 
     [Fact]
+    public async Task AnInviteWithA50KilobyteNonAsciiDisplayNameIsStoredAndReadBack()
+    {
+        var origin = host.Remotes[AdversarialFederationHost.Origin];
+        var bob = await host.Api.UserAsync(Unique("bob"));
+        var name = string.Concat(Enumerable.Repeat("é", 25_000));
+        var ev = Invite(origin.Name, origin.Key, $"!{Guid.NewGuid():N}:{origin.Name}", bob.UserId, edit: e => e["content"]!["displayname"] = name);
+
+        var response = await host.SendSignedAsync("PUT", V2Path(ev), V2Body(ev), origin.Name, origin.Key);
+
+        Assert.True(response.Status == 200, response.Body?.ToJsonString());
+        var own = await host.Api.MatrixAsync(HttpMethod.Get, Room((string)ev["room_id"]!, $"/state/m.room.member/{Uri.EscapeDataString(bob.UserId)}"), bob);
+        AssertOk(own);
+        Assert.Equal(name, (string?)own.Body!["displayname"]);
+    }
+
+    [Fact]
     public async Task AnXMatrixHeaderReplayedOnAnotherInviteIsUnauthorized()
     {
         var origin = host.Remotes[AdversarialFederationHost.Origin];
