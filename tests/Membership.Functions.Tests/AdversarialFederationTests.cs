@@ -133,6 +133,23 @@ public sealed class AdversarialFederationTests(AdversarialFederationHost host) :
     }
 
     [Fact]
+    public async Task AStrippedStateEntryLargerThanAnyEventIsLeftOutAndTheInviteStored()
+    {
+        var origin = host.Remotes[AdversarialFederationHost.Origin];
+        var bob = await host.Api.UserAsync(Unique("bob"));
+        var ev = Invite(origin.Name, origin.Key, $"!{Guid.NewGuid():N}:{origin.Name}", bob.UserId);
+        var state = StrippedState(origin.Name);
+        state[1]!["content"]!["name"] = new string('n', 70_000);
+
+        var response = await host.SendSignedAsync("PUT", V2Path(ev), V2Body(ev, state: state), origin.Name, origin.Key);
+
+        Assert.True(response.Status == 200, response.Body?.ToJsonString());
+        var stub = await host.Api.Get<MembershipStore>().ReadRoomAsync((string)ev["room_id"]!, [bob.UserId]);
+        Assert.Null(stub!.Head.Name);
+        Assert.Equal("invite", stub.Members[bob.UserId].Membership);
+    }
+
+    [Fact]
     public async Task AnXMatrixHeaderReplayedOnAnotherInviteIsUnauthorized()
     {
         var origin = host.Remotes[AdversarialFederationHost.Origin];

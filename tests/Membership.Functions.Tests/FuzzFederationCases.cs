@@ -157,6 +157,7 @@ public static class FuzzFederationCases
             [
                 new("stripped-state-missing", false, Body: BodyRemove("invite_room_state")),
                 new("stripped-state-odd-items", false, Body: BodySet("invite_room_state", new JsonArray(5, "x", new JsonObject { ["type"] = 5 }))),
+                new("stripped-state-entry-past-the-pdu-limit", false, Body: BodySet("invite_room_state", new JsonArray(new JsonObject { ["type"] = "m.room.name", ["state_key"] = string.Empty, ["sender"] = $"@alice:{FuzzHost.Origin}", ["content"] = new JsonObject { ["name"] = new string('n', 70_000) } }))),
                 new("room-version-missing", true, Body: BodyRemove("room_version")),
                 new("room-version-number", true, Body: BodySet("room_version", 10)),
                 new("room-version-unknown", true, Body: BodySet("room_version", "99")),
