@@ -257,21 +257,27 @@ public sealed class AdversarialFederationHost : IAsyncLifetime
     }
 
     /// <summary>A v2 invite signed with X-Matrix as <paramref name="origin"/>: the service must fetch the origin's keys to check it.</summary>
-    public Task<(int Status, JsonNode? Body)> SendSignedInviteAsync(string origin)
+    public Task<(int Status, JsonNode? Body)> SendSignedInviteAsync(string origin) => SendSignedInviteAsync(Http, origin);
+
+    /// <summary>A v2 invite to the service at <paramref name="http"/>, signed as <paramref name="origin"/> with a key of its own.</summary>
+    public static Task<(int Status, JsonNode? Body)> SendSignedInviteAsync(HttpClient http, string origin)
     {
         var key = FakeServer.KeyFrom(origin, "ed25519:k1");
         var ev = Invite(origin, key, $"!{Guid.NewGuid():N}:{origin}", $"@bob:{ServiceFixture.ServerName}");
-        return SendSignedAsync("PUT", V2Path(ev), V2Body(ev), origin, key);
+        return SendAsync(http, "PUT", V2Path(ev), V2Body(ev), XMatrix.CreateHeader("PUT", V2Path(ev), origin, ServiceFixture.ServerName, V2Body(ev), key));
     }
 
     public Task<(int Status, JsonNode? Body)> SendSignedAsync(string method, string target, JsonNode body, string origin, SigningKey key) =>
         SendAsync(method, target, body, XMatrix.CreateHeader(method, target, origin, ServiceFixture.ServerName, body, key));
 
-    public async Task<(int Status, JsonNode? Body)> SendAsync(string method, string target, JsonNode body, string authorization)
+    public Task<(int Status, JsonNode? Body)> SendAsync(string method, string target, JsonNode body, string authorization) =>
+        SendAsync(Http, method, target, body, authorization);
+
+    private static async Task<(int Status, JsonNode? Body)> SendAsync(HttpClient http, string method, string target, JsonNode body, string authorization)
     {
         using var request = new HttpRequestMessage(new HttpMethod(method), target) { Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json") };
         request.Headers.TryAddWithoutValidation("Authorization", authorization);
-        return await HomeServer.ReadAsync(await Http.SendAsync(request));
+        return await HomeServer.ReadAsync(await http.SendAsync(request));
     }
 
     /// <summary>Refusals of the outbound address policy logged so far (the detail callers do not see).</summary>
