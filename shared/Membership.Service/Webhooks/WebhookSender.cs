@@ -26,6 +26,9 @@ public sealed partial class WebhookSender : IDisposable
     /// <summary>Bodies keep non-ASCII text as UTF-8 rather than \u escapes (both are valid JSON).</summary>
     public static readonly System.Text.Json.JsonSerializerOptions Wire = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
+    /// <summary>What a delivery that got no HTTP answer records, whatever the cause (refused, reset, TLS, address policy).</summary>
+    public const string Unreachable = "the callback URL could not be reached";
+
     private readonly HttpClient _http;
     private readonly WebhookOptions _options;
     private readonly TimeProvider _clock;
@@ -97,9 +100,6 @@ public sealed partial class WebhookSender : IDisposable
     }
 
     public void Dispose() => _http.Dispose();
-
-    /// <summary>What a delivery that got no HTTP answer records, whatever the cause.</summary>
-    public const string Unreachable = "the callback URL could not be reached";
 
     [LoggerMessage(Level = LogLevel.Information, Message = "The callback URL ({Source}) could not be reached")]
     private static partial void LogUnreachable(ILogger logger, Exception ex, string source);
