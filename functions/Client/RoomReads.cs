@@ -1,29 +1,22 @@
 using Membership.Core.Identifiers;
 using Membership.Service;
-using Membership.Storage;
 
 namespace Membership.Functions.Client;
 
 /// <summary>
-/// What a caller may see of a room: the current members while joined; as of their own last membership event once they
-/// have left, been kicked or banned (spec: "the membership as it was when they left"); nothing if never a member or forgotten.
+/// The read functions' one door to room state: <see cref="RoomService.ReadStateAsync"/>, which applies the visibility
+/// rule (Membership.Core RoomVisibility: current state while joined, the room as of their departure after that,
+/// nothing for who never joined or has forgotten the room).
 /// </summary>
-internal sealed record CallerView(RoomView Room, MemberRecord Caller, IReadOnlyList<MemberRecord> Members)
+internal static class RoomReads
 {
-    public bool IsJoined => Caller.Membership == "join";
-
-    public static async Task<CallerView> LoadAsync(RoomService rooms, RoomId roomId, UserId caller, long? atSeq, CancellationToken cancellationToken)
+    /// <summary>What the caller may read of the room; 403 when that is nothing.</summary>
+    public static async Task<VisibleState> ReadVisibleAsync(this RoomService rooms, RoomId roomId, UserId caller, long? atSeq, CancellationToken cancellationToken)
     {
-        var room = await rooms.GetRoomAsync(roomId, cancellationToken);
-        var member = room?.MemberOf(caller);
-        if (room is null || member is null || member.Forgotten)
-        {
-            throw MatrixException.Forbidden($"{caller} is not in room {roomId} and never was (or has forgotten it)");
-        }
-
-        var limit = member.Membership == "join" ? room.Head.Seq : member.Seq;
-        var upTo = Math.Min(atSeq ?? limit, limit);
-        var members = upTo == room.Head.Seq ? room.Members : await rooms.MembersAsOfAsync(roomId, upTo, cancellationToken);
-        return new CallerView(room, member, members);
+        var view = await rooms.ReadStateAsync(roomId, caller, atSeq, cancellationToken);
+        return view.Visibility.CanRead ? view : throw NeverAMember(roomId, caller);
     }
+
+    public static MatrixException NeverAMember(RoomId roomId, UserId caller) =>
+        MatrixException.Forbidden($"{caller} is not in room {roomId} and never was (or has forgotten it)");
 }

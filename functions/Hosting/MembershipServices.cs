@@ -17,7 +17,12 @@ internal static partial class MembershipServices
         var membership = builder.Configuration.GetSection("Membership");
         var services = builder.Services;
         services.AddSingleton(new HostingContext(mode));
-        services.AddSingleton(membership.Get<MembershipOptions>() ?? new MembershipOptions());
+        var options = membership.Get<MembershipOptions>() ?? new MembershipOptions();
+        services.AddSingleton(options);
+
+        // Where outbound connections may go: built now, so a malformed range stops the start-up with its name.
+        services.AddSingleton(options.Outbound.CreatePolicy());
+        services.AddSingleton<Service.Outbound.OutboundGuard>();
         services.AddSingleton(membership.GetSection("Storage").Get<StorageOptions>() ?? new StorageOptions());
         services.Configure<TencentOptions>(membership.GetSection("Tencent"));
 

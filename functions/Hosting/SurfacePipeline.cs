@@ -13,8 +13,8 @@ namespace Membership.Functions.Hosting;
 /// it from their endpoints, the isolated worker from its function middleware (where exceptions never reach ASP.NET Core
 /// middleware). In order: the request's log scope and span tags, the surface's body size cap, CORS (the preflight is
 /// answered here), the path rule (no dot-segments), the function, its result written; and every failure mapped to the
-/// surface's envelope — typed errors as they say, storage faults 503 (Tencent 100001), anything else a logged 500 with
-/// no stack trace.
+/// surface's envelope — typed errors as they say, storage faults 503 (Tencent 100001), a request storage refused as
+/// malformed (our bug) and anything else a logged 500 with no stack trace.
 /// </summary>
 internal sealed partial class SurfacePipeline(ILogger<SurfacePipeline> logger, TelemetryMetrics metrics, HostingContext hosting)
 {
@@ -109,6 +109,10 @@ internal sealed partial class SurfacePipeline(ILogger<SurfacePipeline> logger, T
             case StorageUnavailableException ex:
                 LogStorageDown(logger, ex);
                 await Errors.WriteAsync(http, surface, StatusCodes.Status503ServiceUnavailable, ErrorCode.Unknown, TencentCodes.InternalError, "Storage is unavailable; try again");
+                break;
+            case StorageRejectedException:
+                // Our bug, not an outage (the store logged it as an error): a 503 would have clients retry forever.
+                await Errors.WriteAsync(http, surface, StatusCodes.Status500InternalServerError, ErrorCode.Unknown, TencentCodes.InternalError, "Internal server error");
                 break;
             case EventTooLargeException ex:
                 await Errors.WriteAsync(http, surface, StatusCodes.Status413PayloadTooLarge, ErrorCode.TooLarge, TencentCodes.InvalidParameter, ex.Message);

@@ -28,7 +28,7 @@ internal static class WebhookServices
             {
                 // Its own client and metrics, so webhook traffic never counts as the request path's.
                 var metrics = new StorageMetrics();
-                return new WebhookStore(new MembershipStore(sp.GetRequiredService<StorageOptions>(), metrics), metrics);
+                return new WebhookStore(new MembershipStore(sp.GetRequiredService<StorageOptions>(), metrics, sp.GetRequiredService<ILogger<MembershipStore>>()), metrics);
             })
             .AddSingleton<WebhookSettings>()
             .AddSingleton<WebhookSender>()

@@ -10,6 +10,35 @@ public sealed class MembershipOptions
     public TokenOptions Tokens { get; set; } = new();
 
     public RateLimitOptions RateLimits { get; set; } = new();
+
+    public OutboundOptions Outbound { get; set; } = new();
+}
+
+/// <summary>
+/// <c>Membership:Outbound</c>: the IP ranges outbound connections may not reach (federation, key fetches, invites,
+/// webhooks), like Synapse's <c>ip_range_blacklist</c> and <c>ip_range_whitelist</c>. Checked on every address connected to.
+/// </summary>
+public sealed class OutboundOptions
+{
+    /// <summary>CIDR ranges refused; unset means <see cref="Protocols.AddressPolicy.DefaultDenyList"/>, and a list given replaces it.</summary>
+    public List<string>? IpRangeDenyList { get; set; }
+
+    /// <summary>CIDR ranges reachable even though a denied range holds them (a private deployment's own network).</summary>
+    public List<string> IpRangeAllowList { get; set; } = [];
+
+    /// <summary>The policy these settings describe.</summary>
+    /// <exception cref="ArgumentException">A range is malformed (the message names the setting and the range).</exception>
+    public Protocols.AddressPolicy CreatePolicy()
+    {
+        try
+        {
+            return new Protocols.AddressPolicy(IpRangeDenyList, IpRangeAllowList);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new ArgumentException($"Membership:Outbound: {ex.Message}", ex);
+        }
+    }
 }
 
 /// <summary>

@@ -102,7 +102,7 @@ internal sealed partial class RoomDraft
             EventId = ev.EventId,
             Seq = ev.Seq,
             Timestamp = now,
-            Content = change.Content.ToJsonString(),
+            Content = ContentText(change.Content),
             BanExpiresAt = membership == RoomMembership.Ban ? banExpiresAt : null,
             AdminInfo = adminInfo ?? previous?.AdminInfo,
         };
@@ -124,8 +124,8 @@ internal sealed partial class RoomDraft
         var ev = Append(type, string.Empty, sender, content, action, now, auth);
         Head = type switch
         {
-            StateRules.PowerLevelsType => Head with { PowerLevelsContent = content.ToJsonString(), PowerLevelsEventId = ev.EventId },
-            StateRules.JoinRulesType => Head with { JoinRulesContent = content.ToJsonString(), JoinRulesEventId = ev.EventId },
+            StateRules.PowerLevelsType => Head with { PowerLevelsContent = ContentText(content), PowerLevelsEventId = ev.EventId },
+            StateRules.JoinRulesType => Head with { JoinRulesContent = ContentText(content), JoinRulesEventId = ev.EventId },
             "m.room.name" => Head with { Name = content["name"]?.GetValue<string>() },
             "m.room.canonical_alias" => Head with { Alias = content["alias"]?.GetValue<string>() },
             _ => Head,
@@ -168,7 +168,16 @@ internal sealed partial class RoomDraft
             ["state_key"] = stateKey,
             ["type"] = type,
         };
-        EventSigning.Sign(pdu, Head.RoomVersion, _server.Name.Value, _server.SigningKey);
+        try
+        {
+            EventSigning.Sign(pdu, Head.RoomVersion, _server.Name.Value, _server.SigningKey);
+        }
+        catch (CanonicalJsonException ex)
+        {
+            // Everything but the content is ours; content with a float or an integer past 2^53 can never be signed.
+            throw new MembershipException(ErrorCode.BadJson, $"The {type} content is not canonical JSON: {ex.Message}");
+        }
+
         var eventId = EventSigning.ComputeEventId(pdu, Head.RoomVersion);
         var bytes = CanonicalJson.Encode(pdu);
         if (bytes.Length > MaxPduBytes)
@@ -229,6 +238,12 @@ internal sealed partial class RoomDraft
     }
 
     internal static JsonObject ParseObject(string json) => JsonNode.Parse(json) as JsonObject ?? [];
+
+    /// <summary>
+    /// Content as the rows keep it: canonical JSON, never longer than in the PDU it is part of (ToJsonString would
+    /// escape non-ASCII as \u sequences, up to three times the size, and a legal event would no longer fit its row).
+    /// </summary>
+    internal static string ContentText(JsonObject content) => System.Text.Encoding.UTF8.GetString(CanonicalJson.Encode(content));
 }
 
 /// <summary>The event would break the PDU size limit: the surfaces answer <c>M_TOO_LARGE</c>.</summary>

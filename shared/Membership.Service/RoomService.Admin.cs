@@ -102,7 +102,7 @@ public sealed partial class RoomService
                 var members = await store.ReadMembersAsync(roomId.Value, cancellationToken);
                 index.Enqueue(members.Where(m => m.Membership is "join" or "invite" or "knock").Select(m => new UserRoomRecord(m.UserId, roomId.Value, "leave", seq)));
             }
-            catch (StorageUnavailableException ex)
+            catch (StorageException ex)
             {
                 LogDestroyIndexFailed(logger, ex, roomId.Value);
             }

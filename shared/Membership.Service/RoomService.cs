@@ -109,7 +109,7 @@ public sealed partial class RoomService(
         {
             await store.CommitAsync(draft.ToCommit(isCreate: true), cancellationToken);
         }
-        catch (Exception ex) when (ex is AlreadyExistsException or StorageUnavailableException)
+        catch (Exception ex) when (ex is AlreadyExistsException or StorageException)
         {
             if (spec.Alias is { } release)
             {
@@ -217,30 +217,6 @@ public sealed partial class RoomService(
         return read is null || read.Head.DestroyedAt is not null
             ? null
             : new RoomView(read.Head, [.. read.Members.Values.OrderBy(m => MembershipStore.MemberKey(m.UserId), StringComparer.Ordinal)]);
-    }
-
-    /// <summary>The room's member states as of event <paramref name="seq"/>, replayed from the log (for users who left).</summary>
-    public async Task<IReadOnlyList<MemberRecord>> MembersAsOfAsync(RoomId roomId, long seq, CancellationToken cancellationToken = default)
-    {
-        var events = await store.ReadEventsAsync(roomId.Value, 1, seq, cancellationToken);
-        var members = new Dictionary<string, MemberRecord>(StringComparer.Ordinal);
-        foreach (var ev in events.Where(e => e.Type == RoomDraft.MemberType && e.StateKey is not null))
-        {
-            var pdu = JsonNode.Parse(ev.Pdu)!.AsObject();
-            var content = pdu["content"]?.AsObject() ?? [];
-            members[ev.StateKey!] = new MemberRecord
-            {
-                UserId = ev.StateKey!,
-                Membership = content["membership"]?.GetValue<string>() ?? "leave",
-                Sender = ev.Sender,
-                EventId = ev.EventId,
-                Seq = ev.Seq,
-                Timestamp = ev.Timestamp,
-                Content = content.ToJsonString(),
-            };
-        }
-
-        return [.. members.Values.OrderBy(m => MembershipStore.MemberKey(m.UserId), StringComparer.Ordinal)];
     }
 
     /// <summary>Rooms in which the user's membership is <c>join</c>, after the user's own pending index writes.</summary>
@@ -431,7 +407,7 @@ public sealed partial class RoomService(
         {
             await store.DeleteAliasAsync(alias.Value);
         }
-        catch (StorageUnavailableException ex)
+        catch (StorageException ex)
         {
             LogAliasLeak(logger, ex, alias.Value);
         }

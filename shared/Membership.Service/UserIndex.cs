@@ -45,7 +45,7 @@ public sealed partial class UserIndex(MembershipStore store, ILogger<UserIndex> 
         {
             await store.UpsertUserRoomAsync(record);
         }
-        catch (StorageUnavailableException ex)
+        catch (StorageException ex)
         {
             LogIndexWriteFailed(logger, ex, record.RoomId, record.Seq);
         }

@@ -1,3 +1,4 @@
+using System.Text;
 using Azure.Data.Tables;
 
 namespace Membership.Storage;
@@ -5,6 +6,23 @@ namespace Membership.Storage;
 /// <summary>Explicit mapping between records and <see cref="TableEntity"/> (no reflection: the app is Native AOT).</summary>
 internal static class EntityMapping
 {
+    /// <summary>
+    /// Table Storage refuses a string property over 64 KiB of UTF-16 (32,768 characters) but takes a binary one of
+    /// 64 KiB; an event may be 65,536 bytes, so its content can be 60,000 characters.
+    /// </summary>
+    public const int MaxStringChars = 32 * 1024;
+
+    /// <summary>
+    /// Text that can hold event content (member content, room name, join rules, power levels): a string property when
+    /// it fits one, else its UTF-8 bytes as a binary property. Rows written either way read back alike.
+    /// </summary>
+    public static object? Text(string? value) => value is { Length: > MaxStringChars } ? Encoding.UTF8.GetBytes(value) : value;
+
+    /// <summary>A property written by <see cref="Text"/>.</summary>
+    public static string? GetText(TableEntity e, string name) =>
+        !e.TryGetValue(name, out var value) || value is null ? null
+        : value as string ?? (e.GetBinary(name) is { } bytes ? Encoding.UTF8.GetString(bytes) : null);
+
     public static TableEntity FromHead(string partition, RoomHead head)
     {
         var entity = new TableEntity(partition, MembershipStore.HeadKey)
@@ -13,9 +31,9 @@ internal static class EntityMapping
             ["RoomVersion"] = head.RoomVersion,
             ["Creator"] = head.Creator,
             ["Federate"] = head.Federate,
-            ["JoinRulesContent"] = head.JoinRulesContent,
-            ["PowerLevelsContent"] = head.PowerLevelsContent,
-            ["Name"] = head.Name,
+            ["JoinRulesContent"] = Text(head.JoinRulesContent),
+            ["PowerLevelsContent"] = Text(head.PowerLevelsContent),
+            ["Name"] = Text(head.Name),
             ["Alias"] = head.Alias,
             ["Seq"] = head.Seq,
             ["LastEventId"] = head.LastEventId,
@@ -38,9 +56,9 @@ internal static class EntityMapping
         RoomVersion = e.GetString("RoomVersion"),
         Creator = e.GetString("Creator"),
         Federate = e.GetBoolean("Federate") ?? true,
-        JoinRulesContent = e.GetString("JoinRulesContent"),
-        PowerLevelsContent = e.GetString("PowerLevelsContent"),
-        Name = e.GetString("Name"),
+        JoinRulesContent = GetText(e, "JoinRulesContent") ?? "{}",
+        PowerLevelsContent = GetText(e, "PowerLevelsContent") ?? "{}",
+        Name = GetText(e, "Name"),
         Alias = e.GetString("Alias"),
         Seq = e.GetInt64("Seq") ?? 0,
         LastEventId = e.GetString("LastEventId"),
@@ -64,7 +82,7 @@ internal static class EntityMapping
         ["EventId"] = m.EventId,
         ["Seq"] = m.Seq,
         ["Timestamp"] = m.Timestamp,
-        ["Content"] = m.Content,
+        ["Content"] = Text(m.Content),
         ["BanExpiresAt"] = m.BanExpiresAt,
         ["AdminInfo"] = m.AdminInfo,
         ["Forgotten"] = m.Forgotten,
@@ -78,7 +96,7 @@ internal static class EntityMapping
         EventId = e.GetString("EventId"),
         Seq = e.GetInt64("Seq") ?? 0,
         Timestamp = e.GetDateTimeOffset("Timestamp") ?? DateTimeOffset.MinValue,
-        Content = e.GetString("Content") ?? "{}",
+        Content = GetText(e, "Content") ?? "{}",
         BanExpiresAt = e.GetDateTimeOffset("BanExpiresAt"),
         AdminInfo = e.GetString("AdminInfo"),
         Forgotten = e.GetBoolean("Forgotten") ?? false,

@@ -4,13 +4,16 @@ using Azure;
 using Azure.Core;
 using Azure.Data.Tables;
 using Azure.Identity;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Membership.Storage;
 
 /// <summary>
 /// The Table Storage store. One table holds every room, partitioned by room: the <c>room</c> head, <c>member:{user}</c>
 /// rows and <c>event:{seq}</c> rows, so a whole change commits in one entity-group transaction. Other tables: the
-/// per-user room index, access tokens (hashed) and aliases. Storage faults surface as <see cref="StorageUnavailableException"/>.
+/// per-user room index, access tokens (hashed) and aliases. Storage faults surface as <see cref="StorageUnavailableException"/>;
+/// a request storage refuses as malformed, as <see cref="StorageRejectedException"/> (logged here as an error).
 /// </summary>
 public sealed partial class MembershipStore
 {
@@ -34,15 +37,17 @@ public sealed partial class MembershipStore
     private readonly Lock _creationGate = new();
     private Task? _creation;
     private int _tablesReady;
+    private readonly ILogger _logger;
 
     // The SDK materialises query results with Activator.CreateInstance<TableEntity>(); keep that constructor under
     // trimming (Native AOT), where nothing else references it.
     [DynamicDependency(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor, typeof(TableEntity))]
-    public MembershipStore(StorageOptions options, StorageMetrics metrics)
+    public MembershipStore(StorageOptions options, StorageMetrics metrics, ILogger<MembershipStore>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(metrics);
         Metrics = metrics;
+        _logger = logger ?? (ILogger)NullLogger.Instance;
         var clientOptions = new TableClientOptions();
         clientOptions.Retry.MaxRetries = options.MaxRetries;
         clientOptions.Retry.NetworkTimeout = options.NetworkTimeout;
@@ -312,11 +317,17 @@ public sealed partial class MembershipStore
         }
     }
 
-    private static async Task<T> GuardOnce<T>(Func<Task<T>> call)
+    private async Task<T> GuardOnce<T>(Func<Task<T>> call)
     {
         try
         {
             return await call();
+        }
+        catch (RequestFailedException ex) when (ex.Status is 400 or 413)
+        {
+            // Never an outage: retrying cannot help, and a 503 would have clients retry forever.
+            LogRejected(_logger, ex, ex.Status, ex.ErrorCode);
+            throw new StorageRejectedException($"Table Storage refused the request as malformed ({ex.Status} {ex.ErrorCode}): a bug of this service", ex);
         }
         catch (RequestFailedException ex)
         {
@@ -328,4 +339,7 @@ public sealed partial class MembershipStore
             throw new StorageUnavailableException("Table Storage could not be reached", ex);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Table Storage refused a request as malformed ({Status} {ErrorCode}): a bug of this service, not an outage")]
+    private static partial void LogRejected(ILogger logger, Exception ex, int status, string? errorCode);
 }

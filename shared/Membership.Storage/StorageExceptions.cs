@@ -1,7 +1,16 @@
 namespace Membership.Storage;
 
+/// <summary>A storage call failed: <see cref="StorageUnavailableException"/> or <see cref="StorageRejectedException"/>.</summary>
+public abstract class StorageException : Exception
+{
+    protected StorageException(string message, Exception? inner)
+        : base(message, inner)
+    {
+    }
+}
+
 /// <summary>Storage could not be reached or failed: the surfaces answer 503 (Matrix) or 100001 (admin), never a 500.</summary>
-public sealed class StorageUnavailableException : Exception
+public sealed class StorageUnavailableException : StorageException
 {
     public StorageUnavailableException(string message, Exception? inner = null)
         : base(message, inner)
@@ -9,11 +18,35 @@ public sealed class StorageUnavailableException : Exception
     }
 
     public StorageUnavailableException()
+        : base("Table Storage is unavailable", null)
     {
     }
 
     public StorageUnavailableException(string message)
-        : base(message)
+        : base(message, null)
+    {
+    }
+}
+
+/// <summary>
+/// Storage refused a request as malformed (400, or 413 for a transaction too large): what this service sent breaks a
+/// Table Storage rule, so it is a bug of ours, not an outage. Logged as an error; the surfaces answer 500, and
+/// retrying the same request cannot help.
+/// </summary>
+public sealed class StorageRejectedException : StorageException
+{
+    public StorageRejectedException(string message, Exception? inner = null)
+        : base(message, inner)
+    {
+    }
+
+    public StorageRejectedException()
+        : base("Table Storage refused the request as malformed", null)
+    {
+    }
+
+    public StorageRejectedException(string message)
+        : base(message, null)
     {
     }
 }

@@ -3,6 +3,7 @@ using Membership.Core.Identifiers;
 using Membership.Protocols;
 using Membership.Service;
 using Membership.Service.Federation;
+using Membership.Service.Outbound;
 using Membership.Storage;
 using Membership.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -65,7 +66,8 @@ public sealed class FederationKeyTests(FederationFixture fixture)
         var options = new MembershipOptions { ServerName = "hs2" };
         options.Federation.Servers[cached.Name] = $"http://127.0.0.1:{Azurite.FreePort()}";
         options.Federation.RequestTimeout = TimeSpan.FromSeconds(1);
-        using var client = new FederationClient(options, hs2.Get<ServerIdentity>(), TimeProvider.System, NullLogger<FederationClient>.Instance);
+        var outbound = new OutboundGuard(options.Outbound.CreatePolicy(), options, NullLogger<OutboundGuard>.Instance);
+        using var client = new FederationClient(options, hs2.Get<ServerIdentity>(), outbound, TimeProvider.System, NullLogger<FederationClient>.Instance);
         var ring = new KeyRing(client, hs2.Get<MembershipStore>(), hs2.Get<ServerIdentity>(), options, TimeProvider.System, NullLogger<KeyRing>.Instance);
 
         var lookup = await ring.GetKeysAsync(ServerName.Parse(cached.Name), cached.Key.KeyId, CancellationToken.None);

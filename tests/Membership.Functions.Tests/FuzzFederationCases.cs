@@ -123,6 +123,10 @@ public static class FuzzFederationCases
             new("room-not-a-room", true, Edit: Set("room_id", "nonsense")),
             new("room-number", true, Edit: Set("room_id", 5)),
             new("event-too-large", true, Edit: Content("pad", new string('a', 70_000))),
+            new("event-larger-than-a-table-string", false, Edit: Content("pad", new string('a', 40_000))),
+            new("content-fraction", true, Edit: Content("n", 1.5)),
+            new("content-integer-past-2^53", true, Edit: Content("n", JsonNode.Parse("18446744073709551616"))),
+            new("content-nested-fraction", true, Edit: Content("n", new JsonObject { ["y"] = new JsonArray(0.25) })),
             new("tampered-content", true, Tamper: Content("displayname", "Mallory")),
             new("signatures-removed", true, Tamper: Remove("signatures")),
             new("signatures-string", true, Tamper: Set("signatures", "x")),
@@ -153,6 +157,7 @@ public static class FuzzFederationCases
             [
                 new("stripped-state-missing", false, Body: BodyRemove("invite_room_state")),
                 new("stripped-state-odd-items", false, Body: BodySet("invite_room_state", new JsonArray(5, "x", new JsonObject { ["type"] = 5 }))),
+                new("stripped-state-entry-past-the-pdu-limit", false, Body: BodySet("invite_room_state", new JsonArray(new JsonObject { ["type"] = "m.room.name", ["state_key"] = string.Empty, ["sender"] = $"@alice:{FuzzHost.Origin}", ["content"] = new JsonObject { ["name"] = new string('n', 70_000) } }))),
                 new("room-version-missing", true, Body: BodyRemove("room_version")),
                 new("room-version-number", true, Body: BodySet("room_version", 10)),
                 new("room-version-unknown", true, Body: BodySet("room_version", "99")),

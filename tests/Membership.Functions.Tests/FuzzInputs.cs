@@ -70,7 +70,10 @@ public static class FuzzInputs
 
     public static readonly string[] NonBools = ["0", "1", "\"true\"", "\"false\"", "[]", "{}", "1.5", "\"\""];
 
-    public static readonly string[] NonIntegers = ["\"5\"", "1.5", "true", "[]", "{}", "1e400", "\"\"", "9223372036854775808", "-9223372036854775809", "[1]"];
+    public static readonly string[] NonIntegers = ["\"5\"", "1.5", "true", "[]", "{}", "1e400", "\"\"", "9223372036854775808", "-9223372036854775809", "[1]", "18446744073709551616", "1e-3", "-0.5", "1.0000000001"];
+
+    /// <summary>Numbers canonical JSON cannot sign: fractions, and integers outside [-(2^53)+1, 2^53-1].</summary>
+    public static readonly string[] UnsignableNumbers = ["1.5", "-0.5", "1e-3", "2.5e-10", "0.1", "9007199254740992", "-9007199254740992", "18446744073709551616", "1e400"];
 
     public static readonly string[] NonObjects = ["5", "\"x\"", "[]", "true", "[{}]", "1e400"];
 
@@ -78,6 +81,24 @@ public static class FuzzInputs
 
     /// <summary>A JSON string literal (escaped as System.Text.Json escapes: controls and non-ASCII as \u).</summary>
     public static string Str(string value) => JsonValue.Create(value)!.ToJsonString();
+
+    /// <summary>Raw JSON values holding an unsignable number: the number itself, in an array, or in an object.</summary>
+    public static Gen<string> Unsignable() =>
+        from n in Gen.Elements(UnsignableNumbers)
+        from shape in Gen.Elements("{0}", "[1,{0}]", "{{\"y\":{0}}}", "{{\"y\":[{{\"z\":{0}}}]}}")
+        select string.Format(System.Globalization.CultureInfo.InvariantCulture, shape, n);
+
+    /// <summary>An object's raw text with one more field holding an unsignable number (content no server can sign).</summary>
+    public static Gen<string> WithUnsignable(string obj) =>
+        from key in Gen.Elements("x", "org.example.n", "displayname_n")
+        from value in Unsignable()
+        select AddField(obj, Str(key) + ":" + value);
+
+    /// <summary>A JSON string of <paramref name="chars"/> ASCII characters, for events near the size limits.</summary>
+    public static string Padding(int chars) => Str(new string('p', chars));
+
+    /// <summary>Sizes of legal large content: over Table Storage's 32 K-character string limit, inside the 64 KiB PDU limit.</summary>
+    public static Gen<int> LargeLegalSizes() => Gen.Elements(32_769, 40_000, 50_000, 60_000);
 
     public static string Obj(params (string Key, string Raw)[] fields) => "{" + string.Join(",", fields.Select(f => Str(f.Key) + ":" + f.Raw)) + "}";
 

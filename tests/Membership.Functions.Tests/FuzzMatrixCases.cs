@@ -35,9 +35,9 @@ public static class FuzzMatrixCases
         {
             ("GET versions", Versions(), 30),
             ("GET whoami", Endpoint("GET whoami", HttpMethod.Get, (v, _) => $"/_matrix/client/{v}/account/whoami", string.Empty, w.Member, null, false, null, NotGet, readOnly: true), 60),
-            ("POST createRoom", Endpoint("POST createRoom", HttpMethod.Post, (v, _) => $"/_matrix/client/{v}/createRoom", string.Empty, w.Owner, CreateRoomSchema(), false, null, NotPost), 300),
+            ("POST createRoom", CreateRoom(w), 320),
             ("POST rooms/{roomId}/join", Endpoint("POST rooms/{roomId}/join", HttpMethod.Post, (v, r) => Rooms(v, r, "/join"), victim, w.Member, [Reason()], false, RoomSegments(), NotPost), 120),
-            ("POST join/{roomIdOrAlias}", Endpoint("POST join/{roomIdOrAlias}", HttpMethod.Post, (v, r) => $"/_matrix/client/{v}/join/{r}", Uri.EscapeDataString(w.Alias), w.Member, [Reason()], false, AliasSegments(), NotPost), 120),
+            ("POST join/{roomIdOrAlias}", JoinByIdOrAlias(w, sandbox, Reason()), 160),
             ("POST knock/{roomIdOrAlias}", Endpoint("POST knock/{roomIdOrAlias}", HttpMethod.Post, (v, r) => $"/_matrix/client/{v}/knock/{r}", victim, w.Other, [Reason()], false, AliasSegments(), NotPost), 80),
             ("POST rooms/{roomId}/invite", Targeted("invite", w.Owner, fresh, victim, sandbox, oddIsLegal: true), 150),
             ("POST rooms/{roomId}/kick", Targeted("kick", w.Owner, w.Member.UserId, victim, sandbox, oddIsLegal: false), 150),
@@ -141,9 +141,37 @@ public static class FuzzMatrixCases
                 Gen.Elements(NonArrays),
                 Gen.Elements("[5]", "[null]", "[[]]", "[\"notauser\"]", "[\"@u:bad server\"]", $"[\"@x:{FuzzHost.Origin}\"]", "[\"@a\\u0000b:localhost\"]", tooManyInvites))),
             new("is_direct", "false", Gen.Elements(NonBools)),
-            new("power_level_content_override", "{}", Gen.OneOf(Gen.Elements(NonObjects), Gen.Elements(invalidPowerLevels))),
-            new("creation_content", "{}", Gen.OneOf(Gen.Elements(NonObjects), Gen.Elements("{\"m.federate\":\"yes\"}", "{\"m.federate\":1}", "{\"m.federate\":[]}"))),
+            new("power_level_content_override", "{}", Gen.OneOf(Gen.Elements(NonObjects), Gen.Elements(invalidPowerLevels), WithUnsignable("{}"), WithUnsignable("{\"ban\":50}"))),
+            new("creation_content", "{}", Gen.OneOf(Gen.Elements(NonObjects), Gen.Elements("{\"m.federate\":\"yes\"}", "{\"m.federate\":1}", "{\"m.federate\":[]}"), WithUnsignable("{}"))),
         ];
+    }
+
+    /// <summary>createRoom: one thing wrong, or (legal) a room named with more characters than a Table Storage string holds.</summary>
+    private static Gen<FuzzCase> CreateRoom(FuzzWorld w)
+    {
+        const string Endpoint = "POST createRoom";
+        return Gen.Frequency(
+            (15, FuzzMatrixCases.Endpoint(Endpoint, HttpMethod.Post, (v, _) => $"/_matrix/client/{v}/createRoom", string.Empty, w.Owner, CreateRoomSchema(), false, null, NotPost)),
+            (1, from v in Gen.Elements(ClientVersions)
+                from n in LargeLegalSizes()
+                select new FuzzCase(Endpoint, "large-name", HttpMethod.Post, $"/_matrix/client/{v}/createRoom", Utf8(Obj(("name", Padding(n)))), Bearer(w.Owner), false)));
+    }
+
+    /// <summary>
+    /// join/{roomIdOrAlias}, whose whole body becomes the member content: one thing wrong (an unsignable number among
+    /// them, or a display name past the PDU limit), or (legal, in the sandbox) a display name of 32-60 K characters.
+    /// </summary>
+    private static Gen<FuzzCase> JoinByIdOrAlias(FuzzWorld w, string sandbox, Field reason)
+    {
+        const string Endpoint = "POST join/{roomIdOrAlias}";
+        var victim = Uri.EscapeDataString(w.Alias);
+        return Gen.Frequency(
+            (12, FuzzMatrixCases.Endpoint(Endpoint, HttpMethod.Post, (v, r) => $"/_matrix/client/{v}/join/{r}", victim, w.Member, [reason, new("x", "1", Unsignable())], false, AliasSegments(), NotPost)),
+            (1, from v in Gen.Elements(ClientVersions)
+                select new FuzzCase(Endpoint, "too-large", HttpMethod.Post, $"/_matrix/client/{v}/join/{victim}", Utf8(Obj(("displayname", Padding(65_400)))), Bearer(w.Member), true)),
+            (2, from v in Gen.Elements(ClientVersions)
+                from n in LargeLegalSizes()
+                select new FuzzCase(Endpoint, "large-displayname", HttpMethod.Post, $"/_matrix/client/{v}/join/{sandbox}", Utf8(Obj(("displayname", Padding(n)))), Bearer(w.Other), false)));
     }
 
     /// <summary>GET members: bad <c>at</c>, <c>membership</c>, <c>not_membership</c> (refused), plus path, credentials, method.</summary>
@@ -178,16 +206,25 @@ public static class FuzzMatrixCases
             (5, FuzzMatrixCases.Endpoint(Endpoint, HttpMethod.Get, (v, r) => $"/_matrix/client/{v}/rooms/{r}/state/m.room.member/{member}", victim, w.Member, null, false, RoomSegments(), ["POST", "DELETE", "PATCH"])));
     }
 
-    /// <summary>PUT state: member content without a valid membership, invalid power levels and join rules, unserved types.</summary>
+    /// <summary>
+    /// PUT state: member content without a valid membership, invalid power levels and join rules (unsignable numbers and
+    /// content past the PDU limit among them), unserved types; and (legal, in the sandbox) join rules of 32-60 K characters.
+    /// </summary>
     private static Gen<FuzzCase> PutState(FuzzWorld w, string victim, string sandbox)
     {
         const string Endpoint = "PUT rooms/{roomId}/state";
         var memberKey = Uri.EscapeDataString(w.Member.UserId);
-        var memberSchema = new Field[] { new("membership", Str("leave"), Gen.OneOf(Gen.Elements(NonStrings), Gen.Elements("joined", "", "LEAVE", "kick", "leave ").Select(Str)), Required: true) };
-        var invalidPowerLevels = Gen.Elements(
-            "{\"ban\":\"x\"}", "{\"ban\":1.5}", "{\"ban\":1e400}", "{\"ban\":9223372036854775808}", "{\"users\":[]}", "{\"users\":{\"notauser\":50}}",
-            "{\"users\":{\"@a:localhost\":\"high\"}}", "{\"events\":[]}", "{\"events\":{\"m.room.name\":true}}", "{\"users_default\":\"0\"}", "{\"state_default\":{}}");
-        var invalidJoinRules = Gen.Elements("{}", "{\"join_rule\":5}", "{\"join_rule\":null}", "{\"join_rule\":[]}", "{\"join_rule\":{}}", "{\"join_rule\":true}");
+        var memberSchema = new Field[] { new("membership", Str("leave"), Gen.OneOf(Gen.Elements(NonStrings), Gen.Elements("joined", "", "LEAVE", "kick", "leave ").Select(Str)), Required: true), new("x", "1", Unsignable()) };
+        var invalidPowerLevels = Gen.OneOf(
+            Gen.Elements(
+                "{\"ban\":\"x\"}", "{\"ban\":1.5}", "{\"ban\":1e400}", "{\"ban\":9223372036854775808}", "{\"users\":[]}", "{\"users\":{\"notauser\":50}}",
+                "{\"users\":{\"@a:localhost\":\"high\"}}", "{\"events\":[]}", "{\"events\":{\"m.room.name\":true}}", "{\"users_default\":\"0\"}", "{\"state_default\":{}}"),
+            WithUnsignable("{\"ban\":50}"));
+        var invalidJoinRules = Gen.OneOf(
+            Gen.Elements("{}", "{\"join_rule\":5}", "{\"join_rule\":null}", "{\"join_rule\":[]}", "{\"join_rule\":{}}", "{\"join_rule\":true}"),
+            WithUnsignable("{\"join_rule\":\"invite\"}"),
+            Gen.Constant("{\"join_rule\":\"invite\",\"pad\":" + Padding(65_400) + "}"));
+        var largeJoinRules = LargeLegalSizes().Select(n => "{\"join_rule\":\"public\",\"pad\":" + Padding(n) + "}");
 
         // Malformed allow lists are legal: entries that do not match are ignored (MSC3083), so these go to the sandbox.
         var oddAllowLists = Gen.Elements(
@@ -206,6 +243,9 @@ public static class FuzzMatrixCases
             (1, from v in Gen.Elements(ClientVersions)
                 from body in oddAllowLists
                 select new FuzzCase(Endpoint, "odd-allow-list", HttpMethod.Put, $"/_matrix/client/{v}/rooms/{sandbox}/state/m.room.join_rules", Utf8(body), Bearer(w.Owner), false)),
+            (1, from v in Gen.Elements(ClientVersions)
+                from body in largeJoinRules
+                select new FuzzCase(Endpoint, "large-join-rules", HttpMethod.Put, $"/_matrix/client/{v}/rooms/{sandbox}/state/m.room.join_rules", Utf8(body), Bearer(w.Owner), false)),
             (1, from v in Gen.Elements(ClientVersions)
                 from t in unservedTypes
                 select new FuzzCase(Endpoint, "unserved-type", HttpMethod.Put, $"/_matrix/client/{v}/rooms/{victim}/state/{t}", Utf8("{\"name\":\"x\"}"), Bearer(w.Owner), true)),

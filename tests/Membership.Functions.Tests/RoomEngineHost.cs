@@ -71,7 +71,8 @@ public sealed class FaultyStorageHost : RoomEngineHost
 /// <see cref="CutTransactions"/> is set, it forwards an entity-group transaction (<c>POST .../$batch</c>) only up to
 /// the middle of its body and then drops the connection, as a network failure in the middle of the write would; when
 /// <see cref="RefuseAll"/> is set, it drops every connection at once (storage down); with <see cref="Delay"/>, it holds
-/// every request that long before forwarding it (slow storage).
+/// every request that long before forwarding it (slow storage); when <see cref="RejectTransactions"/> is set, it answers
+/// each transaction itself with the 400 <c>PropertyValueTooLarge</c> Table Storage gives a property over its limit.
 /// </summary>
 public sealed partial class StorageProxy : IDisposable
 {
@@ -83,6 +84,7 @@ public sealed partial class StorageProxy : IDisposable
     private int _requests;
     private volatile bool _cutTransactions;
     private volatile bool _refuseAll;
+    private volatile bool _rejectTransactions;
     private long _delayTicks;
 
     public StorageProxy(int targetPort)
@@ -105,6 +107,12 @@ public sealed partial class StorageProxy : IDisposable
     {
         get => _refuseAll;
         set => _refuseAll = value;
+    }
+
+    public bool RejectTransactions
+    {
+        get => _rejectTransactions;
+        set => _rejectTransactions = value;
     }
 
     /// <summary>How long each request is held before it is forwarded (zero: not at all).</summary>
@@ -231,6 +239,14 @@ public sealed partial class StorageProxy : IDisposable
                 throw new IOException("transaction cut by the proxy");
             }
 
+            if (isTransaction && RejectTransactions)
+            {
+                // Answered here, never forwarded: Azurite sees nothing of it.
+                await from.WriteAsync(PropertyValueTooLarge, cancellationToken);
+                buffer.RemoveRange(0, total);
+                continue;
+            }
+
             if (isTransaction)
             {
                 Interlocked.Increment(ref _transactions);
@@ -259,6 +275,12 @@ public sealed partial class StorageProxy : IDisposable
 
         return -1;
     }
+
+    private static readonly byte[] PropertyValueTooLarge = Response(
+        """{"odata.error":{"code":"PropertyValueTooLarge","message":{"lang":"en-US","value":"The property value exceeds the maximum allowed size (64KB)."}}}""");
+
+    private static byte[] Response(string body) => Encoding.UTF8.GetBytes(
+        $"HTTP/1.1 400 Bad Request\r\nContent-Type: application/json;odata=minimalmetadata;streaming=true;charset=utf-8\r\nx-ms-error-code: PropertyValueTooLarge\r\nContent-Length: {Encoding.UTF8.GetByteCount(body)}\r\n\r\n{body}");
 
     [GeneratedRegex(@"\r\ncontent-length:\s*(\d+)", RegexOptions.IgnoreCase)]
     private static partial Regex ContentLength();

@@ -160,6 +160,9 @@ internal sealed class WebhookApp : IAsyncDisposable
             ["Membership:Webhooks:SweepInterval"] = "00:00:01",
             ["Membership:Webhooks:MaxAge"] = "00:05:00",
             ["Membership:Tencent:RateLimitPerSecond"] = "0",
+
+            // The receivers listen on loopback, which the outbound address policy refuses unless this is set.
+            ["Membership:Webhooks:AllowPrivateTargets"] = "true",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {

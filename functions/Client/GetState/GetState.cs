@@ -5,7 +5,7 @@ using Membership.Functions.Hosting;
 namespace Membership.Functions.Client.GetState;
 
 /// <summary>The content of a state event: a member, the power levels or the join rules.</summary>
-/// <remarks>Joined callers read current state; others read as of their last membership (an invitee sees their own invite).</remarks>
+/// <remarks>As the visibility rule lets the caller see it: current while joined, as of their departure after that. Anyone with a membership reads their own current one (an invitee sees their invite).</remarks>
 internal sealed class GetState(ClientRequests client, ClientMembership membership)
 {
     [Function(nameof(GetState))]
@@ -16,17 +16,18 @@ internal sealed class GetState(ClientRequests client, ClientMembership membershi
         var eventType = req.Text("eventType");
         var stateKey = req.Text("stateKey");
         StateTypes.RequireServed(eventType, stateKey);
-        var view = await CallerView.LoadAsync(membership.Rooms, room, user, null, req.HttpContext.RequestAborted);
-        if (!view.IsJoined && !(eventType == StateTypes.Member && stateKey == user.Value))
+        var view = await membership.Rooms.ReadStateAsync(room, user, null, req.HttpContext.RequestAborted);
+        var ownMembership = eventType == StateTypes.Member && stateKey == user.Value && view.Caller is not null;
+        if (!ownMembership && !view.Visibility.CanRead)
         {
-            throw MatrixException.Forbidden($"{user} is not joined to {room}; they may read only their own membership");
+            throw RoomReads.NeverAMember(room, user);
         }
 
         var content = eventType switch
         {
-            StateTypes.Member => view.Members.FirstOrDefault(m => m.UserId == stateKey)?.Content,
-            StateRules.PowerLevelsType => view.Room.Head.PowerLevelsContent,
-            _ => view.Room.Head.JoinRulesContent,
+            StateTypes.Member => view.MemberOf(stateKey)?.Content,
+            StateRules.PowerLevelsType => view.PowerLevelsContent,
+            _ => view.JoinRulesContent,
         };
         return MatrixJson.Of(content is not null && JsonNode.Parse(content) is JsonObject found ? found : throw MatrixException.NotFound($"{room} has no {eventType} state for '{stateKey}'"));
     }

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Membership.Core.Rules;
 using Membership.Functions.Hosting;
 
 namespace Membership.Functions.Client.JoinedMembers;
@@ -12,8 +13,8 @@ internal sealed class JoinedMembers(ClientRequests client, ClientMembership memb
     {
         var user = await client.AuthenticateAsync(req);
         var room = req.RoomId();
-        var view = await CallerView.LoadAsync(membership.Rooms, room, user, null, req.HttpContext.RequestAborted);
-        if (!view.IsJoined)
+        var view = await membership.Rooms.ReadVisibleAsync(room, user, null, req.HttpContext.RequestAborted);
+        if (view.Visibility.Kind != VisibilityKind.Current)
         {
             throw MatrixException.Forbidden($"Getting joined members while not being a current member of {room} is forbidden");
         }

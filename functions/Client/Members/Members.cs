@@ -8,7 +8,8 @@ namespace Membership.Functions.Client.Members;
 /// <remarks>
 /// <c>membership</c> and <c>not_membership</c> filter (combined with AND, as every server does: matrix-spec#2308);
 /// <c>at</c> takes this server's stream token <c>s{sequence}</c>: the membership as of that event. A caller who left
-/// sees the room as it was when they left; one who was never a member (or has forgotten the room) gets 403.
+/// (or was kicked or banned) sees the room as it was when they left; one who never joined, or has forgotten the room,
+/// gets 403 (knocking or being invited is not being in the room).
 /// </remarks>
 internal sealed class Members(ClientRequests client, ClientMembership membership)
 {
@@ -19,7 +20,7 @@ internal sealed class Members(ClientRequests client, ClientMembership membership
         var room = req.RoomId();
         var only = Filter(req, "membership");
         var not = Filter(req, "not_membership");
-        var view = await CallerView.LoadAsync(membership.Rooms, room, user, At(req), req.HttpContext.RequestAborted);
+        var view = await membership.Rooms.ReadVisibleAsync(room, user, At(req), req.HttpContext.RequestAborted);
         var chunk = view.Members
             .Where(m => (only is null || new RoomMembership(m.Membership) == only) && (not is null || new RoomMembership(m.Membership) != not))
             .Select(m => ClientEvent.Member(room.Value, m))

@@ -11,7 +11,8 @@ namespace Membership.Service.Federation;
 
 /// <summary>
 /// Requests to other homeservers over real HTTP: server discovery, key fetches and X-Matrix-signed calls, each bounded
-/// in time. A server that is down, refuses, or is slow ends in <see cref="FederationUnavailableException"/>, never a hang.
+/// in time and connected through the <see cref="Outbound.OutboundGuard"/>. A server that is down, refuses, is refused by
+/// the address policy, or is slow ends in <see cref="FederationUnavailableException"/>, never a hang.
 /// </summary>
 public sealed partial class FederationClient : IDisposable
 {
@@ -32,20 +33,15 @@ public sealed partial class FederationClient : IDisposable
     private readonly ILogger<FederationClient> _logger;
     private readonly ConcurrentDictionary<string, (Uri BaseAddress, DateTimeOffset Until)> _discovered = new(StringComparer.Ordinal);
 
-    public FederationClient(MembershipOptions options, ServerIdentity server, TimeProvider clock, ILogger<FederationClient> logger)
+    public FederationClient(MembershipOptions options, ServerIdentity server, Outbound.OutboundGuard outbound, TimeProvider clock, ILogger<FederationClient> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(outbound);
         _options = options.Federation;
         _server = server;
         _clock = clock;
         _logger = logger;
-        _http = new HttpClient(new SocketsHttpHandler
-        {
-            ConnectTimeout = _options.RequestTimeout,
-            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-            AllowAutoRedirect = false,
-            AutomaticDecompression = DecompressionMethods.None,
-        })
+        _http = new HttpClient(outbound.CreateHandler(_options.RequestTimeout, TimeSpan.FromMinutes(5)))
         {
             // Each call sets its own bound with a cancellation token (key fetches and invites differ).
             Timeout = Timeout.InfiniteTimeSpan,
@@ -169,8 +165,10 @@ public sealed partial class FederationClient : IDisposable
         }
         catch (Exception ex) when (ex is HttpRequestException or IOException)
         {
+            // One text for every way of not reaching it (refused, reset, TLS, address policy): the detail would map
+            // ports and hosts for whoever named the server. It goes to the log.
             LogRemoteFailed(_logger, ex, method.Method, destination.Value);
-            throw new FederationUnavailableException(destination, $"{destination} could not be reached: {ex.Message}", timedOut: false, ex);
+            throw new FederationUnavailableException(destination, $"{destination} could not be reached", timedOut: false, ex);
         }
     }
 

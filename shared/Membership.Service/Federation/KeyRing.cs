@@ -89,7 +89,7 @@ public sealed partial class KeyRing(
                 ? null
                 : new ServerKeySet(name, [.. rows.Select(r => new VerifyKey(r.KeyId, r.PublicKey, r.ValidUntil, r.ExpiredAt))], rows.Max(r => r.FetchedAt));
         }
-        catch (StorageUnavailableException ex)
+        catch (StorageException ex)
         {
             // The key server is the source of truth; the table only saves fetches.
             LogCacheFailed(logger, ex, name.Value);
@@ -138,7 +138,7 @@ public sealed partial class KeyRing(
         {
             await store.SaveServerKeysAsync(name.Value, [.. keys.Keys.Take(100).Select(k => new ServerKeyRecord(name.Value, k.KeyId, k.PublicKeyBase64, k.ValidUntil, k.ExpiredAt, now))]);
         }
-        catch (StorageUnavailableException ex)
+        catch (StorageException ex)
         {
             LogCacheFailed(logger, ex, name.Value);
         }

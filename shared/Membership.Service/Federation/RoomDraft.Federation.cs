@@ -55,7 +55,7 @@ internal sealed partial class RoomDraft
             EventId = invite.EventId,
             Seq = seq,
             Timestamp = invite.SentAt,
-            Content = (invite.Event["content"] as JsonObject ?? []).ToJsonString(),
+            Content = ContentText(invite.Event["content"] as JsonObject ?? []),
         };
         _members[target] = row;
         _changedMembers[target] = row;

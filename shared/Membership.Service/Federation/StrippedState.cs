@@ -15,8 +15,8 @@ public static class StrippedState
     public const int MaxEntries = 20;
 
     /// <summary>
-    /// The well-formed entries, pruned; entries of another room (a full PDU naming a different <c>room_id</c>) and
-    /// malformed ones are left out (the spec asks only for a warning for room versions 1 to 11). The request's
+    /// The well-formed entries, pruned; entries of another room (a full PDU naming a different <c>room_id</c>),
+    /// entries larger than an event may be, and malformed ones are left out (the spec asks only for a warning for room versions 1 to 11). The request's
     /// X-Matrix signature covers the whole body, so what arrives here has a canonical JSON form.
     /// </summary>
     public static JsonArray Prune(JsonArray? entries, RoomId room)
@@ -33,13 +33,19 @@ public static class StrippedState
                 && entry["content"] is JsonObject content && JsonText.TryGetString(entry["sender"], out var sender)
                 && (entry["room_id"] is null || Json.StringOrNull(entry["room_id"]) == room.Value))
             {
-                pruned.Add((JsonNode)new JsonObject
+                var stripped = new JsonObject
                 {
                     ["type"] = type,
                     ["state_key"] = stateKey,
                     ["content"] = content.DeepClone(),
                     ["sender"] = sender,
-                });
+                };
+
+                // An entry larger than any event may be came from no event (and would not fit where its name is kept).
+                if (CanonicalJson.Encode(stripped).Length <= RoomDraft.MaxPduBytes)
+                {
+                    pruned.Add((JsonNode)stripped);
+                }
             }
         }
 

@@ -50,7 +50,7 @@ public sealed partial class WebhookBackgroundService(WebhookDispatcher dispatche
             {
                 await dispatcher.SweepAsync(fromTimer: false, cancellationToken);
             }
-            catch (StorageUnavailableException ex)
+            catch (StorageException ex)
             {
                 LogSweepFailed(logger, ex);
             }

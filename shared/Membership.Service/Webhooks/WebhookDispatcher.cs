@@ -204,7 +204,7 @@ public sealed partial class WebhookDispatcher : IAsyncDisposable
         {
             await Task.WhenAll(running).WaitAsync(TimeSpan.FromSeconds(10));
         }
-        catch (Exception ex) when (ex is OperationCanceledException or TimeoutException or StorageUnavailableException)
+        catch (Exception ex) when (ex is OperationCanceledException or TimeoutException or StorageException)
         {
             // Abandoned on purpose: the cursor and markers in storage say what is left.
         }
@@ -226,7 +226,7 @@ public sealed partial class WebhookDispatcher : IAsyncDisposable
                 RunDeferred(await _settings.RefreshAsync(_stopping.Token));
                 return;
             }
-            catch (StorageUnavailableException ex)
+            catch (StorageException ex)
             {
                 LogConfigUnavailable(_logger, ex);
             }
@@ -252,7 +252,7 @@ public sealed partial class WebhookDispatcher : IAsyncDisposable
         {
             RunDeferred(await _settings.RefreshAsync(_stopping.Token));
         }
-        catch (Exception ex) when (ex is StorageUnavailableException or OperationCanceledException)
+        catch (Exception ex) when (ex is StorageException or OperationCanceledException)
         {
             // Tried again on the next commit or sweep.
         }
@@ -308,7 +308,7 @@ public sealed partial class WebhookDispatcher : IAsyncDisposable
                 }
             }
         }
-        catch (StorageUnavailableException ex)
+        catch (StorageException ex)
         {
             // Delivery goes on; should this process stop before it is done, the reconciling sweep finds the room.
             LogMarkerFailed(_logger, ex, roomId);
@@ -399,7 +399,7 @@ public sealed partial class WebhookDispatcher : IAsyncDisposable
             Forget(roomId);
             return;
         }
-        catch (StorageUnavailableException ex)
+        catch (StorageException ex)
         {
             LogStorageFailed(_logger, ex, roomId, StorageRetry);
             Forget(roomId);
@@ -594,7 +594,7 @@ public sealed partial class WebhookDispatcher : IAsyncDisposable
                 await Store.SaveWebhookCursorAsync(cursor with { LeaseOwner = null, LeaseUntil = null }, cancellationToken: timeout.Token);
             }
         }
-        catch (Exception ex) when (ex is StorageUnavailableException or ConcurrencyConflictException or OperationCanceledException)
+        catch (Exception ex) when (ex is StorageException or ConcurrencyConflictException or OperationCanceledException)
         {
             // The lease runs out by itself.
         }
@@ -626,7 +626,7 @@ public sealed partial class WebhookDispatcher : IAsyncDisposable
         {
             await work.Marking;
         }
-        catch (Exception ex) when (ex is StorageUnavailableException or OperationCanceledException)
+        catch (Exception ex) when (ex is StorageException or OperationCanceledException)
         {
             // Logged where it happened.
         }

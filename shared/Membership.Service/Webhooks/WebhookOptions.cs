@@ -39,6 +39,13 @@ public sealed class WebhookOptions
     /// <summary>Whether the local background sweep runs (default: unless under the Functions host, whose timer sweeps).</summary>
     public bool? BackgroundSweep { get; set; }
 
+    /// <summary>
+    /// Whether callbacks may go to addresses the outbound policy refuses (loopback, private, link-local, ...): a
+    /// receiver on the same network is a legitimate setup, but off by default so that a callback URL cannot point the
+    /// service at internal hosts.
+    /// </summary>
+    public bool AllowPrivateTargets { get; set; }
+
     /// <summary>The App's SDKAppID, sent as <c>SdkAppid</c> (from <c>Membership:Tencent:SdkAppId</c>).</summary>
     public long SdkAppId { get; set; }
 

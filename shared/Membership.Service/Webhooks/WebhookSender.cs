@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using Membership.Protocols;
+using Microsoft.Extensions.Logging;
 
 namespace Membership.Service.Webhooks;
 
@@ -15,28 +16,32 @@ public sealed record DeliveryResult(bool Delivered, string Error)
 /// POSTs one callback (reference tencent.md §5.1): the JSON body to the target URL with the query
 /// <c>SdkAppid</c>, <c>CallbackCommand</c>, <c>contenttype=json</c>, <c>ClientIP</c>, <c>OptPlatform</c>, and, when a
 /// token is configured, <c>Sign</c> and <c>RequestTime</c>. Bounded by <see cref="WebhookOptions.Timeout"/>; redirects
-/// are not followed (anything but 200 is a failure to retry).
+/// are not followed (anything but 200 is a failure to retry). Connections pass the outbound address policy unless
+/// <see cref="WebhookOptions.AllowPrivateTargets"/> is set. A failure is recorded as one neutral text per class (could
+/// not be reached, no answer in time, the HTTP status): the rest goes to the log, so the recorded errors never tell a
+/// closed port from an open one.
 /// </summary>
-public sealed class WebhookSender : IDisposable
+public sealed partial class WebhookSender : IDisposable
 {
     /// <summary>Bodies keep non-ASCII text as UTF-8 rather than \u escapes (both are valid JSON).</summary>
     public static readonly System.Text.Json.JsonSerializerOptions Wire = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
+    /// <summary>What a delivery that got no HTTP answer records, whatever the cause (refused, reset, TLS, address policy).</summary>
+    public const string Unreachable = "the callback URL could not be reached";
+
     private readonly HttpClient _http;
     private readonly WebhookOptions _options;
     private readonly TimeProvider _clock;
+    private readonly ILogger<WebhookSender> _logger;
 
-    public WebhookSender(WebhookOptions options, TimeProvider clock)
+    public WebhookSender(WebhookOptions options, Outbound.OutboundGuard outbound, TimeProvider clock, ILogger<WebhookSender> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(outbound);
         _options = options;
         _clock = clock;
-        _http = new HttpClient(new SocketsHttpHandler
-        {
-            AllowAutoRedirect = false,
-            ConnectTimeout = options.Timeout,
-            PooledConnectionLifetime = TimeSpan.FromMinutes(2),
-        })
+        _logger = logger;
+        _http = new HttpClient(outbound.CreateHandler(options.Timeout, TimeSpan.FromMinutes(2), checkAddresses: !options.AllowPrivateTargets))
         {
             Timeout = Timeout.InfiniteTimeSpan,
         };
@@ -67,6 +72,7 @@ public sealed class WebhookSender : IDisposable
 
     public async Task<DeliveryResult> SendAsync(WebhookTarget target, PlannedCallback callback, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(callback);
         using var request = new HttpRequestMessage(HttpMethod.Post, RequestUri(target, callback, _clock.GetUtcNow().ToUnixTimeSeconds()))
         {
@@ -88,9 +94,13 @@ public sealed class WebhookSender : IDisposable
         }
         catch (HttpRequestException ex)
         {
-            return new DeliveryResult(false, ex.HttpRequestError == HttpRequestError.Unknown ? "request failed" : ex.HttpRequestError.ToString());
+            LogUnreachable(_logger, ex, target.Source);
+            return new DeliveryResult(false, Unreachable);
         }
     }
 
     public void Dispose() => _http.Dispose();
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The callback URL ({Source}) could not be reached")]
+    private static partial void LogUnreachable(ILogger logger, Exception ex, string source);
 }
