@@ -1,17 +1,16 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using Membership.HostDouble;
 using Membership.Protocols;
+using Membership.Testing;
 
 // The published isolated-worker package, started by the Functions host double as the Functions host starts it, against a
 // private in-memory Azurite: issue tokens, create a room, join, kick, list members, fetch the OpenAPI document, run
 // the timer. Prints the cold start (process start -> first successful membership answer). Exit 0 only if all answer.
-if (args is not [var package, var repo])
+if (args is not [var package])
 {
-    Console.Error.WriteLine("usage: Membership.WorkerSmoke <package folder> <repository root>");
+    Console.Error.WriteLine("usage: Membership.WorkerSmoke <package folder>");
     return 2;
 }
 
@@ -23,18 +22,12 @@ if (!File.Exists(worker))
 }
 
 const string secret = "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e";
-var storagePort = FreePort();
-using var azurite = Process.Start(new ProcessStartInfo(Path.Combine(repo, "node_modules", ".bin", "azurite-table"))
-{
-    ArgumentList = { "--inMemoryPersistence", "--tableHost", "127.0.0.1", "--tablePort", storagePort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--skipApiVersionCheck", "--disableTelemetry", "--silent" },
-    RedirectStandardOutput = true,
-    RedirectStandardError = true,
-}) ?? throw new InvalidOperationException("azurite-table did not start");
+var azurite = new Azurite();
 try
 {
-    await WaitForPortAsync(storagePort);
+    await azurite.InitializeAsync();
     var options = new FunctionsHostOptions { WorkerPath = worker, AppDirectory = Path.GetFullPath(package) };
-    options.Settings["Membership__Storage__ConnectionString"] = $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://127.0.0.1:{storagePort}/devstoreaccount1;";
+    options.Settings["Membership__Storage__ConnectionString"] = azurite.ConnectionString;
     options.Settings["Membership__Tencent__SecretKey"] = secret;
     await using var host = await FunctionsHostDouble.StartAsync(options);
     var http = host.Client;
@@ -65,7 +58,7 @@ catch (Exception ex) when (ex is SmokeFailure or HostDoubleException or HttpRequ
 }
 finally
 {
-    azurite.Kill(entireProcessTree: true);
+    await azurite.DisposeAsync();
 }
 
 static async Task<string> TokenAsync(HttpClient http, string admin, string user)
@@ -104,32 +97,6 @@ static void Check(bool condition, string what)
     {
         throw new SmokeFailure($"unexpected: {what}");
     }
-}
-
-static int FreePort()
-{
-    using var listener = new TcpListener(IPAddress.Loopback, 0);
-    listener.Start();
-    return ((IPEndPoint)listener.LocalEndpoint).Port;
-}
-
-static async Task WaitForPortAsync(int port)
-{
-    for (var i = 0; i < 300; i++)
-    {
-        try
-        {
-            using var client = new TcpClient();
-            await client.ConnectAsync(IPAddress.Loopback, port);
-            return;
-        }
-        catch (SocketException)
-        {
-            await Task.Delay(100);
-        }
-    }
-
-    throw new SmokeFailure($"Azurite did not listen on {port}");
 }
 
 internal sealed class SmokeFailure(string message) : Exception(message);

@@ -6,4 +6,4 @@ root="$(cd "$(dirname "$0")/../.." && pwd)"
 package="${1:-$root/artifacts/worker}"
 [ -f "$package/membership.dll" ] || { echo "worker smoke: $package/membership.dll is missing; run ./publish.sh first" >&2; exit 2; }
 [ -x "$root/node_modules/.bin/azurite-table" ] || (cd "$root" && npm ci --no-audit --no-fund)
-dotnet run --project "$root/tests/worker/Membership.WorkerSmoke.csproj" -c Release -- "$package" "$root"
+dotnet run --project "$root/tests/worker/Membership.WorkerSmoke.csproj" -c Release -- "$package"
