@@ -20,7 +20,7 @@ namespace Membership.Service;
 /// <item>A change whose caller gave up before its group was read is dropped (never committed); once read, it is
 /// committed or not with its group, and its caller is still answered (the caller logs what was committed).</item>
 /// <item>The room's lock (<see cref="RoomLocks"/>) is held for each group, so a group never races another change of
-/// this instance; across instances the head's ETag decides.</item>
+/// this instance (a remote invite); across instances the head's ETag decides.</item>
 /// </list>
 /// </summary>
 internal sealed partial class GroupCommit(
@@ -76,15 +76,27 @@ internal sealed partial class GroupCommit(
 
     /// <summary>
     /// Commits the room's groups, on the caller's own context until its change is answered (so a change nobody
-    /// contends with runs exactly as before), then, if more are waiting, on a background task of its own.
+    /// contends with runs exactly as before), then, if more are waiting, on a background task of its own. A group is
+    /// taken once the room's lock is held, so it holds everything that queued while the lock was busy.
     /// </summary>
     private async Task LeadAsync(RoomQueue queue, QueuedChange? own)
     {
-        while (Take(queue) is { } group)
+        while (true)
         {
-            if (await CommitGroupAsync(queue, group))
+            bool lostRace;
+            using (await locks.AcquireAsync(queue.RoomId, CancellationToken.None))
             {
-                // Lost to another instance: a millisecond or two of jitter, so instances retrying together fall out of step.
+                if (Take(queue) is not { } group)
+                {
+                    return;
+                }
+
+                lostRace = await CommitGroupAsync(queue, group);
+            }
+
+            if (lostRace)
+            {
+                // A millisecond or two of jitter, so that instances retrying together fall out of step.
                 await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(0, 4)));
             }
 
@@ -163,7 +175,7 @@ internal sealed partial class GroupCommit(
     }
 
     /// <summary>
-    /// One group under the room's lock: read, decide, commit, answer. What lost the room's ETag goes back to the front
+    /// One group (the room's lock held): read, decide, commit, answer. What lost the room's ETag goes back to the front
     /// of the queue (or is answered 503 past its budget); returns whether anything did.
     /// </summary>
     private async Task<bool> CommitGroupAsync(RoomQueue queue, List<QueuedChange> group)
@@ -171,10 +183,7 @@ internal sealed partial class GroupCommit(
         List<QueuedChange> again;
         try
         {
-            using (await locks.AcquireAsync(queue.RoomId, CancellationToken.None))
-            {
-                again = await ReadDecideCommitAsync(queue.RoomId, group);
-            }
+            again = await ReadDecideCommitAsync(queue.RoomId, group);
         }
         catch (Exception ex)
         {

@@ -47,39 +47,53 @@ public sealed record RoomChange(IReadOnlyList<EventRecord> Events)
 
     /// <summary>
     /// Splits events (in log order) into changes; a change is contiguous in the log. Consecutive changes that are each
-    /// one user joining by themselves, committed together (one group commit: same time, same surface), make one
-    /// change, so Tencent's member list carries them in one callback rather than one callback each (a change that
-    /// turns out to have more events than its self-join ends such a run).
+    /// one user joining by themselves, committed together (one group commit: the same <c>origin_server_ts</c>, the same
+    /// surface), make one change, so Tencent's member list carries them in one callback rather than one callback each
+    /// (a change that turns out to have more events than its self-join ends such a run).
     /// </summary>
     public static List<RoomChange> Group(IEnumerable<EventRecord> events)
     {
         ArgumentNullException.ThrowIfNull(events);
-        var changes = new List<(List<EventRecord> Events, bool SelfJoins)>();
+        var changes = new List<(List<EventRecord> Events, long? JoinedAt)>();
         foreach (var ev in events)
         {
-            var selfJoin = IsSelfJoin(ev);
+            var joinedAt = SelfJoinTime(ev);
             if (changes.Count > 0 && changes[^1].Events[^1].ChangeSeq == ev.ChangeSeq)
             {
                 changes[^1].Events.Add(ev);
-                changes[^1] = (changes[^1].Events, false);
+                changes[^1] = (changes[^1].Events, null);
             }
-            else if (changes.Count > 0 && selfJoin && changes[^1].SelfJoins && changes[^1].Events.Count < MaxJoinsTogether
-                && ev.Timestamp == changes[^1].Events[0].Timestamp && ev.Surface == changes[^1].Events[0].Surface)
+            else if (changes.Count > 0 && joinedAt is not null && changes[^1].JoinedAt == joinedAt
+                && changes[^1].Events.Count < MaxJoinsTogether && changes[^1].Events[0].Surface == ev.Surface)
             {
                 changes[^1].Events.Add(ev);
             }
             else
             {
-                changes.Add(([ev], selfJoin));
+                changes.Add(([ev], joinedAt));
             }
         }
 
         return [.. changes.Select(c => new RoomChange(c.Events))];
     }
 
-    /// <summary>The first event of a change that is the sender joining by themselves (alone, unless more of the change follows).</summary>
-    private static bool IsSelfJoin(EventRecord ev) =>
-        ev.ChangeSeq == ev.Seq && ev.Type == RoomDraft.MemberType && ev.StateKey == ev.Sender && ev.Action == "join" && CallbackBuilder.MembershipOf(ev) == "join";
+    /// <summary>
+    /// For the first event of a change that is its sender joining by themselves: the event's <c>origin_server_ts</c>
+    /// (a group's events share it; the row's Timestamp is storage's own, per row). Null for any other event.
+    /// </summary>
+    private static long? SelfJoinTime(EventRecord ev)
+    {
+        if (ev.ChangeSeq != ev.Seq || ev.Type != RoomDraft.MemberType || ev.StateKey != ev.Sender || ev.Action != "join")
+        {
+            return null;
+        }
+
+        var pdu = JsonNode.Parse(ev.Pdu) as JsonObject;
+        return pdu?["content"]?["membership"] is JsonValue m && m.TryGetValue(out string? membership) && membership == "join"
+            && pdu["origin_server_ts"] is JsonValue ts && ts.TryGetValue(out long time)
+            ? time
+            : null;
+    }
 }
 
 /// <summary>A callback to send for a change: its command, its JSON body and where the change came from.</summary>
