@@ -582,10 +582,10 @@ internal sealed class Report
         }
 
         // Memory.
-        rows = [["build", "RSS after start MB", "peak RSS under load MB (VmHWM)"]];
+        rows = [["build", "RSS after start MB", "peak RSS under load MB (VmHWM)", "peak RSS after the join storms MB (VmHWM)"]];
         foreach (var b in BuildNames)
         {
-            rows.Add([b, F(Stats.Median(Of(b).Select(s => s.IdleRssMb))), F(PeakRss(b))]);
+            rows.Add([b, F(Stats.Median(Of(b).Select(s => s.IdleRssMb))), F(PeakRss(b)), F(StormPeakRss(b))]);
         }
 
         Table(sb, markdown, "Memory", rows);

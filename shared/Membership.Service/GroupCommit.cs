@@ -287,7 +287,7 @@ internal sealed partial class GroupCommit(
         // answered 503 (a retry of an identical change is a no-op) and the rest decided again.
         var etag = read.Head.ETag;
         var settledBefore = group.Count;
-        foreach (var transaction in Pack(roomId, verdicts))
+        foreach (var transaction in Pack(verdicts))
         {
             var changes = transaction.Select(i => verdicts[i].Change!).ToList();
             var commit = new RoomCommit(changes[^1].Head with { ETag = etag }, Members(changes), [.. changes.SelectMany(c => c.Events)]);
@@ -379,18 +379,19 @@ internal sealed partial class GroupCommit(
         }
 
         var decided = draft.EndChange();
-        if (!Fits(roomId, decided))
+        var (rowBytes, headBytes) = (RowBytes(roomId, decided), MembershipStore.RequestBytes(decided.Head));
+        if (1 + decided.Members.Count + decided.Events.Count > MembershipStore.MaxTransactionOperations || rowBytes + headBytes > MembershipStore.MaxTransactionBytes)
         {
             // Only a change larger than a whole transaction gets here (the edge bounds what one request may change).
             draft.DiscardChange();
             return new Verdict(Failure: new EventTooLargeException($"The change would write {decided.Events.Count} events and {decided.Members.Count} member rows, more than one transaction may hold"));
         }
 
-        return new Verdict(Change: decided);
+        return new Verdict(Change: decided, RowBytes: rowBytes, HeadBytes: headBytes);
     }
 
     /// <summary>The accepted changes (indexes into <paramref name="verdicts"/>) split, in order, into transactions that fit.</summary>
-    private static List<List<int>> Pack(string roomId, List<Verdict> verdicts)
+    private static List<List<int>> Pack(List<Verdict> verdicts)
     {
         var transactions = new List<List<int>>();
         var current = new List<int>();
@@ -399,15 +400,14 @@ internal sealed partial class GroupCommit(
         var rows = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < verdicts.Count; i++)
         {
-            if (verdicts[i].Change is not { } change)
+            if (verdicts[i] is not { Change: { } change } verdict)
             {
                 continue;
             }
 
             var newRows = change.Members.Count(m => !rows.Contains(m.UserId));
-            var addedBytes = RowBytes(roomId, change);
             if (current.Count > 0 && (operations + newRows + change.Events.Count > MembershipStore.MaxTransactionOperations
-                || rowBytes + addedBytes + MembershipStore.RequestBytes(change.Head) > MembershipStore.MaxTransactionBytes))
+                || rowBytes + verdict.RowBytes + verdict.HeadBytes > MembershipStore.MaxTransactionBytes))
             {
                 transactions.Add(current);
                 current = [];
@@ -419,7 +419,7 @@ internal sealed partial class GroupCommit(
 
             current.Add(i);
             operations += newRows + change.Events.Count;
-            rowBytes += addedBytes;
+            rowBytes += verdict.RowBytes;
             rows.UnionWith(change.Members.Select(m => m.UserId));
         }
 
@@ -431,11 +431,7 @@ internal sealed partial class GroupCommit(
         return transactions;
     }
 
-    /// <summary>Whether one change fits a transaction of its own (the edge bounds a request; this is the backstop).</summary>
-    private static bool Fits(string roomId, DraftChange change) =>
-        1 + change.Members.Count + change.Events.Count <= MembershipStore.MaxTransactionOperations
-        && RowBytes(roomId, change) + MembershipStore.RequestBytes(change.Head) <= MembershipStore.MaxTransactionBytes;
-
+    /// <summary>What a change's events and member rows add to a transaction's request body (an upper bound).</summary>
     private static int RowBytes(string roomId, DraftChange change) =>
         change.Events.Sum(e => MembershipStore.RequestBytes(roomId, e)) + change.Members.Sum(m => MembershipStore.RequestBytes(roomId, m));
 
@@ -504,6 +500,9 @@ internal sealed partial class GroupCommit(
         public long? FirstAttempt { get; set; }
     }
 
-    /// <summary>What deciding a change gave: a result to answer, a change to commit, or the caller's own failure.</summary>
-    private sealed record Verdict(ChangeResult? Result = null, DraftChange? Change = null, Exception? Failure = null, bool Committed = false);
+    /// <summary>
+    /// What deciding a change gave: a result to answer, or a change to commit (with its request bytes: rows, and the
+    /// head as it leaves it), or the caller's own failure.
+    /// </summary>
+    private sealed record Verdict(ChangeResult? Result = null, DraftChange? Change = null, Exception? Failure = null, int RowBytes = 0, int HeadBytes = 0, bool Committed = false);
 }
