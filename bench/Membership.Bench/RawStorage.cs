@@ -86,7 +86,7 @@ internal sealed class RawStorage : IDisposable
 
     /// <summary>
     /// The storage ceiling of a join storm of <paramref name="joins"/> users on one room: the same rows the service
-    /// writes (a member row and an event row per join, the head once a transaction), in full transactions of 49 joins
+    /// writes (a member row and an event row per join, both inserted, the head replaced once a transaction), in full transactions of 49 joins
     /// (99 operations) into one fresh partition, one after the other, each against the ETag the last one left. No reads
     /// and no per-user index: what storage itself allows one room.
     /// </summary>
@@ -106,7 +106,7 @@ internal sealed class RawStorage : IDisposable
             {
                 seq++;
                 var user = string.Create(CultureInfo.InvariantCulture, $"@storm{seq}:localhost");
-                actions.Add(new(TableTransactionActionType.UpsertReplace, Member(user, "join", seq, Room)));
+                actions.Add(new(TableTransactionActionType.Add, Member(user, "join", seq, Room)));
                 actions.Add(new(TableTransactionActionType.Add, Event(seq, Room)));
             }
 

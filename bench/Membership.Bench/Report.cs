@@ -400,6 +400,12 @@ internal sealed class Report
                     ["status_5xx"] = storms.Sum(t => t.Status5xx),
                     ["no_response"] = storms.Sum(t => t.NoResponse),
                     ["other_errors"] = storms.Sum(t => t.OtherErrors),
+                    ["cpu_ms_per_join"] = new JsonObject
+                    {
+                        ["service"] = J(Storm(build, instances, t => t.ServiceCpuMs / t.Joins), 3),
+                        ["azurite"] = J(Storm(build, instances, t => t.StorageCpuMs / t.Joins), 3),
+                        ["harness"] = J(Storm(build, instances, t => t.HarnessCpuMs / t.Joins), 3),
+                    },
                     ["consistent"] = storms.All(t => t.Consistent),
                     ["check"] = string.Join("; ", storms.Select(t => t.Check).Distinct()),
                 };
@@ -535,7 +541,7 @@ internal sealed class Report
         // Join storm.
         if (_sessions.Any(s => s.Storms.Count > 0))
         {
-            rows = [["build", "instances", "joins/s", "x serial", "of raw ceiling", "p50 ms", "p95 ms", "p99 ms", "412 retries", "transactions", "joins/transaction", "5xx", "check"]];
+            rows = [["build", "instances", "joins/s", "x serial", "of raw ceiling", "p50 ms", "p95 ms", "p99 ms", "412 retries", "transactions", "joins/transaction", "5xx", "CPU ms/join (service, Azurite, harness)", "check"]];
             foreach (var b in BuildNames)
             {
                 foreach (var instances in new[] { 1, 2 })
@@ -549,12 +555,14 @@ internal sealed class Report
                     rows.Add([b, instances.ToString(CultureInfo.InvariantCulture), F(Storm(b, instances, t => t.JoinsPerSecond), "0"), F(StormRatio(b, instances)), F(StormShareOfCeiling(b, instances), "0.00"),
                         F(Storm(b, instances, t => t.P50Ms), "0"), F(Storm(b, instances, t => t.P95Ms), "0"), F(Storm(b, instances, t => t.P99Ms), "0"),
                         storms.Sum(t => t.Conflicts412).ToString(CultureInfo.InvariantCulture), F(Storm(b, instances, t => t.Transactions), "0"), F(Storm(b, instances, t => t.ChangesPerTransaction)),
-                        storms.Sum(t => t.Status5xx + t.NoResponse).ToString(CultureInfo.InvariantCulture), string.Join("; ", storms.Select(t => t.Check).Distinct())]);
+                        storms.Sum(t => t.Status5xx + t.NoResponse).ToString(CultureInfo.InvariantCulture),
+                        $"{F(Storm(b, instances, t => t.ServiceCpuMs / t.Joins), "0.00")}, {F(Storm(b, instances, t => t.StorageCpuMs / t.Joins), "0.00")}, {F(Storm(b, instances, t => t.HarnessCpuMs / t.Joins), "0.00")}",
+                        string.Join("; ", storms.Select(t => t.Check).Distinct())]);
                 }
 
-                rows.Add([b, "serial", F(Stats.Median(Of(b).Select(s => s.StormSerialRate)), "0"), "1.0", string.Empty, string.Empty, string.Empty, string.Empty, string.Empty, string.Empty, string.Empty, string.Empty, "hot room, one client (throughput phase)"]);
+                rows.Add([b, "serial", F(Stats.Median(Of(b).Select(s => s.StormSerialRate)), "0"), "1.0", string.Empty, string.Empty, string.Empty, string.Empty, string.Empty, string.Empty, string.Empty, string.Empty, string.Empty, "hot room, one client (throughput phase)"]);
                 rows.Add([b, "raw", F(StormCeilingFigure(b, c => c.JoinsPerSecond), "0"), string.Empty, "1.00", string.Empty, string.Empty, string.Empty, string.Empty,
-                    F(StormCeilingFigure(b, c => c.Transactions), "0"), "49", string.Empty,
+                    F(StormCeilingFigure(b, c => c.Transactions), "0"), "49", string.Empty, string.Empty,
                     $"bare client: {F(StormCeilingFigure(b, c => c.TransactionsPerSecond), "0.0")} transactions/s, {F(StormCeilingFigure(b, c => c.EntitiesPerSecond), "0")} entities/s"]);
             }
 

@@ -41,6 +41,16 @@ internal sealed record StormResult(
     string Check)
 {
     public double ChangesPerTransaction => Transactions == 0 ? double.NaN : (double)Joins / Transactions;
+
+    /// <summary>CPU time the service instances, Azurite and the harness (clients and proxy) used during the storm.</summary>
+    public double ServiceCpuMs { get; init; } = double.NaN;
+
+    public double StorageCpuMs { get; init; } = double.NaN;
+
+    public double HarnessCpuMs { get; init; } = double.NaN;
+
+    /// <summary>Milliseconds of CPU per join, service + Azurite + harness: on a 2-core machine 1000 x 2 / this bounds joins/s.</summary>
+    public double CpuMsPerJoin => (ServiceCpuMs + StorageCpuMs + HarnessCpuMs) / Joins;
 }
 
 /// <summary>A bare client writing the storm's rows into one partition in full transactions, one after the other (each against the ETag the last left).</summary>

@@ -11,8 +11,9 @@ namespace Membership.Bench;
 /// </summary>
 internal sealed partial class Session
 {
-    private async Task JoinStormAsync(RunningService service, int azuritePort)
+    private async Task JoinStormAsync(RunningService service, AzuriteServer azurite)
     {
+        var azuritePort = azurite.Port;
         var users = Enumerable.Range(0, options.StormUsers).Select(i => string.Create(CultureInfo.InvariantCulture, $"storm{i}")).ToArray();
         var serial = _result.Throughput.FirstOrDefault(t => t.Scenario == "hot_room" && t.Clients == 1);
         if (serial is null)
@@ -32,14 +33,14 @@ internal sealed partial class Session
 
         await WarmOnAsync(users, [_client]);
         await WarmUpStormAsync(users, [_client]);
-        await StormAsync(users, [_client], inspector);
+        await StormAsync(users, [_client], inspector, [service.Process, azurite.Process]);
 
         Progress.Say($"run {run} {binary.Name}: starting a second instance for the two-instance join storm");
         using var second = await RunningService.StartAsync(binary, _connection, _prefix, paths, Log("service-storm2"), cancellationToken);
         using var secondClient = new ServiceClient(second.Port);
         await WarmOnAsync(users, [_client, secondClient]);
         await WarmUpStormAsync(users, [_client, secondClient]);
-        await StormAsync(users, [_client, secondClient], inspector);
+        await StormAsync(users, [_client, secondClient], inspector, [service.Process, second.Process, azurite.Process]);
         if (!service.Process.HasExited && !second.Process.HasExited)
         {
             _result.StormPeakRssMb = Math.Max(Processes.Rss(service.Process).PeakMb, Processes.Rss(second.Process).PeakMb);
@@ -99,13 +100,14 @@ internal sealed partial class Session
     /// instance c mod the number of instances. Afterwards storage is read directly: exactly N+1 joined members, one
     /// event per join, the events a gap-free chain.
     /// </summary>
-    private async Task StormAsync(string[] users, ServiceClient[] instances, StorageInspector inspector)
+    private async Task StormAsync(string[] users, ServiceClient[] instances, StorageInspector inspector, Process[] processes)
     {
         var clients = options.Concurrency.Max();
         var room = await _client.CreateRoomAsync(_alice, cancellationToken);
         await _proxy.SettleAsync(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(10), cancellationToken);
         var mark = _proxy.Mark();
         var conflictsBefore = _proxy.Conflicts;
+        var cpuBefore = CpuTimes(processes);
         var latencies = new List<double>[clients];
         var status5xx = 0;
         var noResponse = 0;
@@ -144,6 +146,7 @@ internal sealed partial class Session
         }, cancellationToken)).ToArray();
         await Task.WhenAll(tasks);
         var seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        var cpu = CpuTimes(processes).Zip(cpuBefore, (after, before) => (after - before).TotalMilliseconds).ToArray();
 
         // The room's transactions on the wire: entity-group transactions that committed (a 412 is counted apart).
         var batches = _proxy.Since(mark).Where(r => r.Table == "$batch").ToList();
@@ -168,9 +171,29 @@ internal sealed partial class Session
             : "FAILED: " + string.Join("; ", problems);
         var result = new StormResult(instances.Length, users.Length, clients, seconds, all.Count, all.Count / seconds,
             Stats.Percentile(all, 50), Stats.Percentile(all, 95), Stats.Percentile(all, 99), conflicts, transactions,
-            status5xx, noResponse, other, problems.Count == 0, check);
+            status5xx, noResponse, other, problems.Count == 0, check)
+        {
+            ServiceCpuMs = cpu[..instances.Length].Sum(),
+            StorageCpuMs = cpu[instances.Length],
+            HarnessCpuMs = cpu[^1],
+        };
         _result.Storms.Add(result);
         Progress.Say(string.Create(CultureInfo.InvariantCulture,
-            $"run {run} {binary.Name}: join storm, {instances.Length} instance(s): {result.JoinsPerSecond:0} joins/s ({result.JoinsPerSecond / _result.StormSerialRate:0.0} x serial), p50 {result.P50Ms:0} ms, p99 {result.P99Ms:0} ms, {transactions} transactions ({result.ChangesPerTransaction:0.0} joins each), 412s {conflicts}, 5xx {status5xx}; {check}"));
+            $"run {run} {binary.Name}: join storm, {instances.Length} instance(s): {result.JoinsPerSecond:0} joins/s ({result.JoinsPerSecond / _result.StormSerialRate:0.0} x serial), p50 {result.P50Ms:0} ms, p99 {result.P99Ms:0} ms, {transactions} transactions ({result.ChangesPerTransaction:0.0} joins each), 412s {conflicts}, 5xx {status5xx}; CPU ms per join: service {result.ServiceCpuMs / result.Joins:0.00}, Azurite {result.StorageCpuMs / result.Joins:0.00}, harness {result.HarnessCpuMs / result.Joins:0.00}; {check}"));
+    }
+
+    /// <summary>CPU time (user + system) used so far by each process, then by the harness itself (its client and the proxy).</summary>
+    private static TimeSpan[] CpuTimes(Process[] processes)
+    {
+        var times = new List<TimeSpan>();
+        foreach (var process in processes)
+        {
+            process.Refresh();
+            times.Add(process.TotalProcessorTime);
+        }
+
+        using var self = Process.GetCurrentProcess();
+        times.Add(self.TotalProcessorTime);
+        return [.. times];
     }
 }

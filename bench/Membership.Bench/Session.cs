@@ -70,7 +70,7 @@ internal sealed partial class Session(BenchOptions options, Paths paths, Service
 
         if (options.Measures("joinstorm"))
         {
-            await Phase("join storm", () => JoinStormAsync(service, azurite.Port));
+            await Phase("join storm", () => JoinStormAsync(service, azurite));
         }
 
         return _result;

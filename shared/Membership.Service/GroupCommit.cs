@@ -234,10 +234,9 @@ internal sealed partial class GroupCommit(
         }
 
         RoomRead? read;
+        var users = group.SelectMany(c => c.Users).ToHashSet(StringComparer.Ordinal);
         try
         {
-            var users = group.SelectMany(c => c.Users).Distinct(StringComparer.Ordinal).ToList();
-
             // One caller's change reads as it always has (one query); a group reads only the rows it names.
             read = group.Count == 1
                 ? await store.ReadRoomAsync(roomId, users, CancellationToken.None)
@@ -268,11 +267,14 @@ internal sealed partial class GroupCommit(
             return [];
         }
 
-        return await DecideAndCommitAsync(roomId, read, group);
+        return await DecideAndCommitAsync(roomId, read, users, group);
     }
 
-    /// <summary>Decides the group on one draft, commits it, answers what is settled; returns what is to be decided again.</summary>
-    private async Task<List<QueuedChange>> DecideAndCommitAsync(string roomId, RoomRead read, List<QueuedChange> group)
+    /// <summary>
+    /// Decides the group on one draft, commits it, answers what is settled; returns what is to be decided again.
+    /// <paramref name="asked"/>: the users whose rows were read (a row of theirs the read did not return does not exist).
+    /// </summary>
+    private async Task<List<QueuedChange>> DecideAndCommitAsync(string roomId, RoomRead read, HashSet<string> asked, List<QueuedChange> group)
     {
         var draft = new RoomDraft(server, read.Head, read.Members, group[0].Surface) { Now = clock.GetUtcNow() };
         var verdicts = new List<Verdict>(group.Count);
@@ -287,13 +289,15 @@ internal sealed partial class GroupCommit(
         // answered 503 (a retry of an identical change is a no-op) and the rest decided again.
         var etag = read.Head.ETag;
         var settledBefore = group.Count;
+        var written = new HashSet<string>(StringComparer.Ordinal);
         foreach (var transaction in Pack(verdicts))
         {
             var changes = transaction.Select(i => verdicts[i].Change!).ToList();
             var commit = new RoomCommit(changes[^1].Head with { ETag = etag }, Members(changes), [.. changes.SelectMany(c => c.Events)]);
+            var newMembers = commit.Members.Select(m => m.UserId).Where(u => asked.Contains(u) && !draft.WasStored(u) && !written.Contains(u)).ToHashSet(StringComparer.Ordinal);
             try
             {
-                etag = await store.CommitAsync(commit, CancellationToken.None);
+                etag = await store.CommitAsync(commit, newMembers, CancellationToken.None);
             }
             catch (ConcurrencyConflictException)
             {
@@ -314,6 +318,7 @@ internal sealed partial class GroupCommit(
             }
 
             metrics.CountTransaction(changes.Count);
+            written.UnionWith(commit.Members.Select(m => m.UserId));
             committed(roomId, commit);
             foreach (var i in transaction)
             {

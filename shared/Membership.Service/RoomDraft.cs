@@ -24,6 +24,9 @@ internal sealed partial class RoomDraft
     private readonly Dictionary<string, MemberRecord> _changedMembers = new(StringComparer.Ordinal);
     private readonly List<EventRecord> _events = [];
 
+    /// <summary>Users whose member row was read from storage (it exists there; others are inserted when written).</summary>
+    private readonly HashSet<string> _stored;
+
     /// <summary>What the current change overwrote, in order: (user, row before, changed row before), to take it back.</summary>
     private readonly List<(string User, MemberRecord? Member, MemberRecord? Changed)> _undo = [];
 
@@ -41,6 +44,7 @@ internal sealed partial class RoomDraft
         Head = head;
         _headBeforeChange = head;
         _members = new Dictionary<string, MemberRecord>(members, StringComparer.Ordinal);
+        _stored = new HashSet<string>(members.Keys, StringComparer.Ordinal);
         _surface = surface;
     }
 
@@ -53,6 +57,9 @@ internal sealed partial class RoomDraft
 
     public MemberRecord? MemberOf(string userId) => _members.GetValueOrDefault(userId);
 
+    /// <summary>Whether the user's member row was read from storage (so it exists there).</summary>
+    public bool WasStored(string userId) => _stored.Contains(userId);
+
     /// <summary>Adds member rows read after the head (e.g. users who may authorise a restricted join).</summary>
     public void AddKnownMembers(IEnumerable<MemberRecord> members)
     {
@@ -60,6 +67,7 @@ internal sealed partial class RoomDraft
         {
             if (_members.TryAdd(member.UserId, member))
             {
+                _stored.Add(member.UserId);
                 _states?.Add(UserId.Parse(member.UserId), ToState(member));
             }
         }

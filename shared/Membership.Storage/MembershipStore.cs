@@ -244,7 +244,16 @@ public sealed partial class MembershipStore
     /// </summary>
     /// <exception cref="ConcurrencyConflictException">Another change committed first.</exception>
     /// <exception cref="AlreadyExistsException">A new room's ID is taken.</exception>
-    public async Task<ETag> CommitAsync(RoomCommit commit, CancellationToken cancellationToken = default)
+    public Task<ETag> CommitAsync(RoomCommit commit, CancellationToken cancellationToken = default) =>
+        CommitAsync(commit, newMembers: null, cancellationToken);
+
+    /// <summary>
+    /// <see cref="CommitAsync(RoomCommit, CancellationToken)"/> for a caller that knows which member rows are not
+    /// stored yet (<paramref name="newMembers"/>, by user: read and found missing): those are inserted rather than
+    /// upserted, so storage does not look for them first. The head's If-Match keeps that knowledge true (member rows
+    /// change only with the head).
+    /// </summary>
+    public async Task<ETag> CommitAsync(RoomCommit commit, IReadOnlySet<string>? newMembers, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(commit);
         var partition = TableKey.Encode(commit.Head.RoomId);
@@ -253,7 +262,9 @@ public sealed partial class MembershipStore
         actions.Add(commit.IsCreate
             ? new TableTransactionAction(TableTransactionActionType.Add, head)
             : new TableTransactionAction(TableTransactionActionType.UpdateReplace, head, commit.Head.ETag));
-        actions.AddRange(commit.Members.Select(m => new TableTransactionAction(TableTransactionActionType.UpsertReplace, EntityMapping.FromMember(partition, MemberKey(m.UserId), m))));
+        actions.AddRange(commit.Members.Select(m => new TableTransactionAction(
+            newMembers?.Contains(m.UserId) == true ? TableTransactionActionType.Add : TableTransactionActionType.UpsertReplace,
+            EntityMapping.FromMember(partition, MemberKey(m.UserId), m))));
         actions.AddRange(commit.Events.Select(e => new TableTransactionAction(TableTransactionActionType.Add, EntityMapping.FromEvent(partition, EventKey(e.Seq), e))));
         if (actions.Count > MaxTransactionOperations)
         {
