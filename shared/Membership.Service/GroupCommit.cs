@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Azure;
 using Membership.Storage;
 using Microsoft.Extensions.Logging;
 
@@ -20,7 +21,11 @@ namespace Membership.Service;
 /// <item>A change whose caller gave up before its group was read is dropped (never committed); once read, it is
 /// committed or not with its group, and its caller is still answered (the caller logs what was committed).</item>
 /// <item>The room's lock (<see cref="RoomLocks"/>) is held for each group, so a group never races another change of
-/// this instance (a remote invite); across instances the head's ETag decides.</item>
+/// this instance (a remote invite); across instances the head's ETag decides. While another instance is seen
+/// committing to the room too (its commits between ours, or a lost race, within <see cref="ContentionWindow"/>), a
+/// group that committed is followed by a pause as long as its round took: the other instance's group, read after our
+/// commit, can then commit before our next one instead of both losing rounds to each other (the one that just won
+/// would otherwise win again, starting its next round first).</item>
 /// </list>
 /// </summary>
 internal sealed partial class GroupCommit(
@@ -40,6 +45,15 @@ internal sealed partial class GroupCommit(
 
     /// <summary>How long a change keeps being retried after losing the room's ETag to other instances before answering 503.</summary>
     public static readonly TimeSpan ConflictBudget = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long after another instance was last seen committing to a room its groups keep pausing for it.</summary>
+    private static readonly TimeSpan ContentionWindow = TimeSpan.FromSeconds(1);
+
+    /// <summary>The longest pause after a group (a round stretched by slow storage does not stall the room longer).</summary>
+    private static readonly TimeSpan MaxPause = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>A busy room whose head counts more members than this is not listed (its groups read row by row).</summary>
+    private const int MaxListedMembers = 50_000;
 
     private readonly Dictionary<string, RoomQueue> _rooms = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
@@ -83,6 +97,14 @@ internal sealed partial class GroupCommit(
     {
         while (true)
         {
+            if (queue.Pause > TimeSpan.Zero)
+            {
+                await Task.Delay(queue.Pause);
+                queue.Pause = TimeSpan.Zero;
+            }
+
+            var started = Stopwatch.GetTimestamp();
+            var committedBefore = queue.LastCommitted;
             bool lostRace;
             using (await locks.AcquireAsync(queue.RoomId, CancellationToken.None))
             {
@@ -94,14 +116,17 @@ internal sealed partial class GroupCommit(
                 lostRace = await CommitGroupAsync(queue, group);
             }
 
-            if (lostRace)
-            {
-                // A millisecond or two of jitter, so that instances retrying together fall out of step.
-                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(0, 4)));
-            }
+            // After a lost race a millisecond or two of jitter, so that instances retrying together fall out of step;
+            // after a commit while another instance commits too, room for its group (see the summary).
+            queue.Pause = lostRace
+                ? TimeSpan.FromMilliseconds(Random.Shared.Next(0, 4))
+                : queue.LastCommitted != committedBefore && Stopwatch.GetTimestamp() < queue.ContendedUntil
+                    ? TimeSpan.FromTicks(Math.Min(Stopwatch.GetElapsedTime(started).Ticks, MaxPause.Ticks))
+                    : TimeSpan.Zero;
 
             if (own is not null && own.Answer.Task.IsCompleted)
             {
+                // Handed over before any pause: this caller's answer does not wait for it.
                 if (HasWaiting(queue))
                 {
                     using (ExecutionContext.SuppressFlow())
@@ -183,7 +208,7 @@ internal sealed partial class GroupCommit(
         List<QueuedChange> again;
         try
         {
-            again = await ReadDecideCommitAsync(queue.RoomId, group);
+            again = await ReadDecideCommitAsync(queue, group);
         }
         catch (Exception ex)
         {
@@ -225,8 +250,9 @@ internal sealed partial class GroupCommit(
         return true;
     }
 
-    private async Task<List<QueuedChange>> ReadDecideCommitAsync(string roomId, List<QueuedChange> group)
+    private async Task<List<QueuedChange>> ReadDecideCommitAsync(RoomQueue queue, List<QueuedChange> group)
     {
+        var roomId = queue.RoomId;
         var attempt = Stopwatch.GetTimestamp();
         foreach (var change in group)
         {
@@ -237,14 +263,12 @@ internal sealed partial class GroupCommit(
         var users = group.SelectMany(c => c.Users).ToHashSet(StringComparer.Ordinal);
         try
         {
-            // One caller's change reads as it always has (one query); a group reads only the rows it names.
-            read = group.Count == 1
-                ? await store.ReadRoomAsync(roomId, users, CancellationToken.None)
-                : await store.ReadRoomRowsAsync(roomId, users, CancellationToken.None);
+            read = await ReadAsync(queue, group, users);
         }
         catch (ConcurrencyConflictException)
         {
             LogConflict(logger, roomId, group.Count);
+            queue.SeeOtherInstance();
             return group;
         }
         catch (StorageUnavailableException ex)
@@ -257,6 +281,11 @@ internal sealed partial class GroupCommit(
             return [];
         }
 
+        if (read is not null && queue.LastCommitted != default && read.Head.ETag != queue.LastCommitted)
+        {
+            queue.SeeOtherInstance(); // the room moved on since our last commit: not by us
+        }
+
         if (read is null || read.Head.DestroyedAt is not null)
         {
             foreach (var change in group)
@@ -267,15 +296,62 @@ internal sealed partial class GroupCommit(
             return [];
         }
 
-        return await DecideAndCommitAsync(roomId, read, users, group);
+        return await DecideAndCommitAsync(queue, read, users, group);
+    }
+
+    /// <summary>
+    /// The group's read. One caller's change reads as it always has (one query). A group reads only the rows it names,
+    /// and once the room is busy, only the rows of users known to have one: the room's users with rows are listed
+    /// once (row keys only) and kept up to date from the log (a row is only created with a member event), so a user
+    /// who has never been in the room (a join storm's) needs no read at all, and the group's read is the head, the
+    /// known users' rows and the few events since the last group.
+    /// </summary>
+    private async Task<RoomRead?> ReadAsync(RoomQueue queue, List<QueuedChange> group, HashSet<string> users)
+    {
+        if (queue.UsersWithRows is { } known)
+        {
+            var (since, events) = await store.ReadRoomSinceAsync(queue.RoomId, [.. users.Where(known.Contains)], queue.KnownSeq, CancellationToken.None);
+            if (since is not null)
+            {
+                known.UnionWith(events.Where(e => e.Type == RoomDraft.MemberType && e.StateKey is not null).Select(e => e.StateKey!));
+                queue.KnownSeq = since.Head.Seq;
+            }
+
+            return since;
+        }
+
+        if (group.Count == 1)
+        {
+            return await store.ReadRoomAsync(queue.RoomId, users, CancellationToken.None);
+        }
+
+        var read = await store.ReadRoomRowsAsync(queue.RoomId, users, CancellationToken.None);
+        if (read is not null && read.Head.JoinedCount + read.Head.InvitedCount <= MaxListedMembers)
+        {
+            try
+            {
+                // Listed after the head was read: every row as of the head is there (rows are never deleted); one
+                // created since is there too, or in the events the next group reads.
+                queue.UsersWithRows = (await store.ReadMemberUsersAsync(queue.RoomId, CancellationToken.None)).ToHashSet(StringComparer.Ordinal);
+                queue.KnownSeq = read.Head.Seq;
+            }
+            catch (StorageUnavailableException)
+            {
+                // The next group reads its rows one by one again, and tries listing again.
+            }
+        }
+
+        return read;
     }
 
     /// <summary>
     /// Decides the group on one draft, commits it, answers what is settled; returns what is to be decided again.
-    /// <paramref name="asked"/>: the users whose rows were read (a row of theirs the read did not return does not exist).
+    /// <paramref name="asked"/>: the users whose rows were read or are known to be missing (a row of theirs the read did
+    /// not return does not exist).
     /// </summary>
-    private async Task<List<QueuedChange>> DecideAndCommitAsync(string roomId, RoomRead read, HashSet<string> asked, List<QueuedChange> group)
+    private async Task<List<QueuedChange>> DecideAndCommitAsync(RoomQueue queue, RoomRead read, HashSet<string> asked, List<QueuedChange> group)
     {
+        var roomId = queue.RoomId;
         var draft = new RoomDraft(server, read.Head, read.Members, group[0].Surface) { Now = clock.GetUtcNow() };
         var verdicts = new List<Verdict>(group.Count);
         foreach (var change in group)
@@ -302,6 +378,7 @@ internal sealed partial class GroupCommit(
             catch (ConcurrencyConflictException)
             {
                 LogConflict(logger, roomId, group.Count - transaction[0]);
+                queue.SeeOtherInstance();
                 settledBefore = transaction[0];
                 break;
             }
@@ -318,6 +395,9 @@ internal sealed partial class GroupCommit(
             }
 
             metrics.CountTransaction(changes.Count);
+            queue.LastCommitted = etag;
+            queue.KnownSeq = commit.Head.Seq;
+            queue.UsersWithRows?.UnionWith(commit.Members.Select(m => m.UserId));
             written.UnionWith(commit.Members.Select(m => m.UserId));
             committed(roomId, commit);
             foreach (var i in transaction)
@@ -487,6 +567,24 @@ internal sealed partial class GroupCommit(
 
         /// <summary>Changes in arrival order (guarded by the committer's gate).</summary>
         public List<QueuedChange> Waiting { get; } = [];
+
+        // Used by the room's leader only, one at a time.
+
+        /// <summary>The head's ETag after this instance's last transaction to the room.</summary>
+        public ETag LastCommitted { get; set; }
+
+        /// <summary>Until when (a Stopwatch timestamp) another instance counts as committing to the room too.</summary>
+        public long ContendedUntil { get; private set; }
+
+        /// <summary>What the leader waits before its next group.</summary>
+        public TimeSpan Pause { get; set; }
+
+        /// <summary>Once the room is busy: every user with a member row as of event <see cref="KnownSeq"/> (maybe a few more).</summary>
+        public HashSet<string>? UsersWithRows { get; set; }
+
+        public long KnownSeq { get; set; }
+
+        public void SeeOtherInstance() => ContendedUntil = Stopwatch.GetTimestamp() + (long)(ContentionWindow.TotalSeconds * Stopwatch.Frequency);
     }
 
     private sealed class QueuedChange(IReadOnlyCollection<string> users, string surface, Func<RoomDraft, Task<List<Denial>>> decide, CancellationToken cancellation)

@@ -7,6 +7,9 @@ using Azure.Identity;
 
 namespace Membership.Storage;
 
+/// <summary>A logged event without its PDU: its sequence, type and state key.</summary>
+public sealed record EventSummary(long Seq, string Type, string? StateKey);
+
 /// <summary>
 /// The Table Storage store. One table holds every room, partitioned by room: the <c>room</c> head, <c>member:{user}</c>
 /// rows and <c>event:{seq}</c> rows, so a whole change commits in one entity-group transaction. Other tables: the
@@ -20,6 +23,9 @@ public sealed partial class MembershipStore
 
     /// <summary>';' follows ':' in code-point order, so [member:, member;) is exactly the member rows.</summary>
     private const string MemberRangeEnd = "member;";
+
+    /// <summary>The same for the event rows.</summary>
+    private const string EventRangeEnd = "event;";
 
     /// <summary>Row keys one filter may name: 15 comparisons, one of them the partition.</summary>
     private const int MaxPointReads = 14;
@@ -178,6 +184,61 @@ public sealed partial class MembershipStore
 
     /// <summary>Member rows one query of <see cref="ReadRoomRowsAsync"/> asks for, beside the head.</summary>
     public const int GroupReadRows = MaxPointReads - 1;
+
+    /// <summary>
+    /// <see cref="ReadRoomRowsAsync"/> for a reader that knows which users had member rows as of event
+    /// <paramref name="afterSeq"/>: beside the head and the rows of <paramref name="users"/>, the sequence, type and
+    /// state key of every event after it (a range of the log, read in parallel), so the reader can tell which users
+    /// have rows now: a row is only ever created with a member event, and never deleted. The events must run from
+    /// <paramref name="afterSeq"/> + 1 to the head's sequence exactly; otherwise the room changed between the reads.
+    /// </summary>
+    /// <exception cref="ConcurrencyConflictException">The room changed while it was being read.</exception>
+    public async Task<(RoomRead? Read, IReadOnlyList<EventSummary> Events)> ReadRoomSinceAsync(string roomId, IReadOnlyCollection<string> users, long afterSeq, CancellationToken cancellationToken = default)
+    {
+        var partition = TableKey.Encode(roomId);
+        var filter = $"PartitionKey eq '{Quote(partition)}' and RowKey gt '{EventKey(afterSeq)}' and RowKey lt '{EventRangeEnd}'";
+        var rows = ReadRoomRowsAsync(roomId, users, cancellationToken);
+        var events = Guard(async () =>
+        {
+            var list = new List<EventSummary>();
+            await foreach (var entity in _rooms.QueryAsync<TableEntity>(filter, select: ["Seq", "Type", "StateKey"], cancellationToken: cancellationToken))
+            {
+                list.Add(new EventSummary(entity.GetInt64("Seq") ?? 0, entity.GetString("Type") ?? string.Empty, entity.GetString("StateKey")));
+            }
+
+            return list;
+        });
+        await Task.WhenAll(rows, events);
+        if (await rows is not { } read)
+        {
+            return (null, []);
+        }
+
+        var summaries = await events;
+        if (summaries.Count != read.Head.Seq - afterSeq || summaries.Where((e, i) => e.Seq != afterSeq + 1 + i).Any())
+        {
+            throw new ConcurrencyConflictException($"Room {roomId} changed while it was being read");
+        }
+
+        return (read, summaries);
+    }
+
+    /// <summary>Every user with a member row in the room (row keys only, every page).</summary>
+    public async Task<IReadOnlyList<string>> ReadMemberUsersAsync(string roomId, CancellationToken cancellationToken = default)
+    {
+        var partition = TableKey.Encode(roomId);
+        var filter = $"PartitionKey eq '{Quote(partition)}' and RowKey ge '{MemberPrefix}' and RowKey lt '{MemberRangeEnd}'";
+        return await Guard(async () =>
+        {
+            var users = new List<string>();
+            await foreach (var entity in _rooms.QueryAsync<TableEntity>(filter, select: ["RowKey"], cancellationToken: cancellationToken))
+            {
+                users.Add(TableKey.Decode(entity.RowKey[MemberPrefix.Length..]));
+            }
+
+            return (IReadOnlyList<string>)users;
+        });
+    }
 
     private static string PointFilter(string partition, IEnumerable<string> rowKeys) =>
         $"PartitionKey eq '{Quote(partition)}' and ({string.Join(" or ", rowKeys.Select(k => $"RowKey eq '{Quote(k)}'"))})";

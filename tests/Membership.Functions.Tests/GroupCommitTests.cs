@@ -166,6 +166,49 @@ public sealed class GroupCommitTests(GroupCommitHost host) : IClassFixture<Group
     }
 
     [Fact]
+    public async Task ABusyRoomTellsNewcomersFromReturningMembersAndFromUsersAnotherInstanceGaveARow()
+    {
+        var admin = User("admin");
+        var room = await CreateRoomAsync(admin);
+        var returning = Enumerable.Range(0, 20).Select(_ => User("back")).ToArray();
+        foreach (var user in returning)
+        {
+            Assert.Equal(ChangeStatus.Changed, (await JoinAsync(room, user)).Status);
+            Assert.Equal(ChangeStatus.Changed, (await Rooms.ChangeAsync(room, [new MembershipChange(MembershipAction.Leave, user, user, MembershipChange.ContentFor(MembershipAction.Leave, null))], "client", "leave")).Status);
+        }
+
+        // 121 joins: 100 newcomers, the 20 members coming back, and someone who has never been in the room. The first
+        // group (104 users, a full read) makes the room busy: from then on only users known to have a row are read,
+        // the others are known to have none. Instance B bans the last one after that list was taken (while the
+        // group's first transaction is held by the proxy, which then loses to it), so this instance can only know of
+        // the ban's row from the log.
+        var banned = User("banned");
+        var plan = Enumerable.Range(0, 100).Select(_ => User("new")).Concat(returning).Append(banned).ToArray();
+        host.Proxy.Delay = TimeSpan.FromMilliseconds(500);
+        ChangeResult[] results;
+        try
+        {
+            var requests = host.Proxy.Requests;
+            var group = AsOneGroupAsync(room, plan.Select(u => (Func<Task<ChangeResult>>)(() => JoinAsync(room, u))));
+            await WaitUntilAsync(() => host.Proxy.Requests >= requests + 8 + 1 + 1, "the first group's reads, its listing and its first transaction reached the proxy");
+            Assert.Equal(ChangeStatus.Changed, (await host.B.Services.GetRequiredService<RoomService>().ChangeAsync(room, [new MembershipChange(MembershipAction.Ban, admin, banned, MembershipChange.ContentFor(MembershipAction.Ban, "meanwhile"))], "client", "ban")).Status);
+            results = await group;
+        }
+        finally
+        {
+            host.Proxy.Delay = TimeSpan.Zero;
+        }
+
+        Assert.All(results.Take(120), r => Assert.Equal(ChangeStatus.Changed, r.Status));
+        Assert.Equal(ChangeStatus.Denied, results[120].Status);
+        var events = await AssertLogMatchesRowsAsync(room);
+        Assert.Equal(plan.Take(120).Select(u => u.Value), events.TakeLast(120).Select(e => e.StateKey));
+        var read = (await Store.ReadRoomAsync(room.Value, users: null))!;
+        Assert.All(plan.Take(120), u => Assert.Equal("join", read.Members[u.Value].Membership));
+        Assert.Equal("ban", read.Members[banned.Value].Membership);
+    }
+
+    [Fact]
     public async Task AGroupWhoseRowsPassFourMebibytesIsSplitBeforeItsOperationsWouldBe()
     {
         var room = await CreateRoomAsync(User("admin"));
