@@ -417,6 +417,7 @@ internal sealed class Report
                 ["joins_per_s"] = J(StormCeilingFigure(build, c => c.JoinsPerSecond), 1),
                 ["transactions_per_s"] = J(StormCeilingFigure(build, c => c.TransactionsPerSecond), 1),
                 ["entities_per_s"] = J(StormCeilingFigure(build, c => c.EntitiesPerSecond), 0),
+                ["azurite_cpu_ms_per_join"] = J(StormCeilingFigure(build, c => c.StorageCpuMs / c.Joins), 3),
                 ["what"] = "bare Azure.Data.Tables client through the same proxy: the storm's N joins (member row + event row each, 49 a transaction with the head, If-Match) into one fresh partition, transactions one after the other",
             };
             b["peak_rss_mb"] = J(StormPeakRss(build), 1);
@@ -562,7 +563,7 @@ internal sealed class Report
 
                 rows.Add([b, "serial", F(Stats.Median(Of(b).Select(s => s.StormSerialRate)), "0"), "1.0", string.Empty, string.Empty, string.Empty, string.Empty, string.Empty, string.Empty, string.Empty, string.Empty, string.Empty, "hot room, one client (throughput phase)"]);
                 rows.Add([b, "raw", F(StormCeilingFigure(b, c => c.JoinsPerSecond), "0"), string.Empty, "1.00", string.Empty, string.Empty, string.Empty, string.Empty,
-                    F(StormCeilingFigure(b, c => c.Transactions), "0"), "49", string.Empty, string.Empty,
+                    F(StormCeilingFigure(b, c => c.Transactions), "0"), "49", string.Empty, $"-, {F(StormCeilingFigure(b, c => c.StorageCpuMs / c.Joins), "0.00")}, -",
                     $"bare client: {F(StormCeilingFigure(b, c => c.TransactionsPerSecond), "0.0")} transactions/s, {F(StormCeilingFigure(b, c => c.EntitiesPerSecond), "0")} entities/s"]);
             }
 

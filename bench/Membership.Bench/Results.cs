@@ -56,6 +56,9 @@ internal sealed record StormResult(
 /// <summary>A bare client writing the storm's rows into one partition in full transactions, one after the other (each against the ETag the last left).</summary>
 internal sealed record StormCeiling(int Joins, int Transactions, int Entities, double Seconds)
 {
+    /// <summary>CPU time Azurite used for it.</summary>
+    public double StorageCpuMs { get; init; } = double.NaN;
+
     public double JoinsPerSecond => Joins / Seconds;
 
     public double TransactionsPerSecond => Transactions / Seconds;

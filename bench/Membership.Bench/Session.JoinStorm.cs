@@ -49,9 +49,10 @@ internal sealed partial class Session
         using var raw = new RawStorage(_connection, _prefix + "rawstorm");
         await raw.SetupAsync(cancellationToken);
         await _proxy.SettleAsync(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(5), cancellationToken);
-        _result.StormCeiling = await raw.JoinStormCeilingAsync(users.Length, cancellationToken);
+        var azuriteBefore = CpuTimes([azurite.Process])[0];
+        _result.StormCeiling = await raw.JoinStormCeilingAsync(users.Length, cancellationToken) with { StorageCpuMs = (CpuTimes([azurite.Process])[0] - azuriteBefore).TotalMilliseconds };
         Progress.Say(string.Create(CultureInfo.InvariantCulture,
-            $"run {run} {binary.Name}: raw storage ceiling: {_result.StormCeiling.JoinsPerSecond:0} joins/s ({_result.StormCeiling.TransactionsPerSecond:0.0} transactions/s, {_result.StormCeiling.EntitiesPerSecond:0} entities/s)"));
+            $"run {run} {binary.Name}: raw storage ceiling: {_result.StormCeiling.JoinsPerSecond:0} joins/s ({_result.StormCeiling.TransactionsPerSecond:0.0} transactions/s, {_result.StormCeiling.EntitiesPerSecond:0} entities/s; Azurite CPU {_result.StormCeiling.StorageCpuMs / users.Length:0.00} ms per join)"));
     }
 
     /// <summary>Tokens for every user, issued 16 at a time (the admin API answers each with one storage write).</summary>

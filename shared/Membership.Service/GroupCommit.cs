@@ -14,6 +14,8 @@ namespace Membership.Service;
 /// <item>No timer: the first change to an idle room is committed at once, alone, by its own caller (one read, one
 /// transaction: what a change always cost). A group is what queued behind the commit before it, at most
 /// <see cref="MaxChanges"/> changes and <see cref="MaxReadRows"/> member rows to read.</item>
+/// <item>A busy room's read names only what it must (see <see cref="ReadAsync"/>): once the room's users with member
+/// rows are listed, a newcomer's join needs no read.</item>
 /// <item>A refusal or a no-op that depends on an earlier change of the group is answered only once that change is
 /// committed; a change whose transaction lost the room's ETag to another instance goes back to the front of the
 /// queue with everything decided after it, and is decided again with the next group, against a fresh read. Past
