@@ -20,7 +20,9 @@ internal sealed class BenchOptions
           --skip-aot           measure the JIT build only (AOT figures are reported as not measured)
           --no-build           reuse the JIT build in bench/.work/build (fails if absent)
           --storage-delay-ms N the proxy delays every storage request by N ms ("slow storage"; default 0)
-          --only LIST          run only these measurements (comma-separated: roundtrips, latency, throughput, coldstart)
+          --only LIST          run only these measurements (comma-separated: roundtrips, latency, throughput, joinstorm,
+                               coldstart)
+          --storm-users N      distinct users joining one room in the join storm (default 5000; quick 1000)
           --out DIR            where latest.json and latest.svg go (default bench/results)
           --max-minutes M      stop measuring M minutes after the builds, report what was measured (default 60; quick 20)
           -h, --help           this text
@@ -44,6 +46,8 @@ internal sealed class BenchOptions
 
     public int StorageDelayMs { get; private set; }
 
+    public int StormUsers { get; private set; } = 5000;
+
     public string? OutDir { get; private set; }
 
     public double MaxMinutes { get; private set; } = 60;
@@ -52,7 +56,7 @@ internal sealed class BenchOptions
 
     private HashSet<string>? Only { get; set; }
 
-    public static IReadOnlyList<string> Measurements { get; } = ["roundtrips", "latency", "throughput", "coldstart"];
+    public static IReadOnlyList<string> Measurements { get; } = ["roundtrips", "latency", "throughput", "joinstorm", "coldstart"];
 
     /// <summary>Whether a measurement is to be run (all of them unless --only names some).</summary>
     public bool Measures(string measurement) => Only is null || Only.Contains(measurement);
@@ -78,6 +82,7 @@ internal sealed class BenchOptions
             o.DurationSeconds = 2;
             o.ColdTrials = 3;
             o.MaxMinutes = 20;
+            o.StormUsers = 1000;
         }
 
         for (var i = 0; i < args.Length; i++)
@@ -107,6 +112,9 @@ internal sealed class BenchOptions
                     break;
                 case "--no-build":
                     o.NoBuild = true;
+                    break;
+                case "--storm-users":
+                    o.StormUsers = Math.Clamp(Int(args, ref i), 64, 100_000);
                     break;
                 case "--storage-delay-ms":
                     o.StorageDelayMs = Math.Clamp(Int(args, ref i), 0, 5000);

@@ -242,6 +242,8 @@ internal sealed class AzuriteServer : IDisposable
 
     public int Port { get; }
 
+    public Process Process => _process;
+
     public static string ConnectionStringFor(int port) =>
         $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AccountKey};TableEndpoint=http://127.0.0.1:{port}/devstoreaccount1;";
 

@@ -84,6 +84,40 @@ internal sealed class RawStorage : IDisposable
         return Stopwatch.GetElapsedTime(start).TotalMilliseconds;
     }
 
+    /// <summary>
+    /// The storage ceiling of a join storm of <paramref name="joins"/> users on one room: the same rows the service
+    /// writes (a member row and an event row per join, both inserted, the head replaced once a transaction), in full transactions of 49 joins
+    /// (99 operations) into one fresh partition, one after the other, each against the ETag the last one left. No reads
+    /// and no per-user index: what storage itself allows one room.
+    /// </summary>
+    public async Task<StormCeiling> JoinStormCeilingAsync(int joins, CancellationToken cancellationToken)
+    {
+        const string Room = "!rawstorm:localhost";
+        const int PerTransaction = 49;
+        var head = await _table.UpsertEntityAsync(Head(0, Room), TableUpdateMode.Replace, cancellationToken);
+        var etag = head.Headers.ETag ?? default;
+        var start = Stopwatch.GetTimestamp();
+        var (seq, transactions) = (0L, 0);
+        while (seq < joins)
+        {
+            var count = (int)Math.Min(PerTransaction, joins - seq);
+            var actions = new List<TableTransactionAction>(1 + (2 * count)) { new(TableTransactionActionType.UpdateReplace, Head(seq + count, Room), etag) };
+            for (var i = 0; i < count; i++)
+            {
+                seq++;
+                var user = string.Create(CultureInfo.InvariantCulture, $"@storm{seq}:localhost");
+                actions.Add(new(TableTransactionActionType.Add, Member(user, "join", seq, Room)));
+                actions.Add(new(TableTransactionActionType.Add, Event(seq, Room)));
+            }
+
+            var response = await _table.SubmitTransactionAsync(actions, cancellationToken);
+            etag = response.Value[0].Headers.ETag ?? default;
+            transactions++;
+        }
+
+        return new StormCeiling(joins, transactions, (2 * joins) + transactions, Stopwatch.GetElapsedTime(start).TotalSeconds);
+    }
+
     /// <summary>One change: read, then commit. Returns the elapsed milliseconds.</summary>
     public async Task<double> ChangeAsync(CancellationToken cancellationToken)
     {
@@ -201,6 +235,64 @@ internal sealed class StorageInspector : IDisposable
         }
 
         return (seq, events, members);
+    }
+
+    /// <summary>
+    /// A room after a storm: its joined members, its event rows, the head's sequence, and what is wrong with the log as
+    /// a chain (null when every sequence 1..head is there once, each event's depth is its sequence and its
+    /// prev_events the event before it, and the head names the last).
+    /// </summary>
+    public async Task<(int Joined, int Events, long Seq, string? Problem)> ReadChainAsync(string roomId, CancellationToken cancellationToken)
+    {
+        if (roomId.AsSpan().IndexOfAny(NeedsEncoding) >= 0)
+        {
+            throw new BenchException($"room ID {roomId} needs key encoding; the inspector reads plain keys only");
+        }
+
+        long seq = -1;
+        var lastEventId = string.Empty;
+        var joined = 0;
+        var events = new SortedDictionary<long, (string EventId, byte[] Pdu)>();
+        await foreach (var e in _rooms.QueryAsync<TableEntity>($"PartitionKey eq '{roomId}'", select: ["RowKey", "Seq", "Membership", "EventId", "LastEventId", "Pdu"], cancellationToken: cancellationToken))
+        {
+            if (e.RowKey == "room")
+            {
+                seq = e.GetInt64("Seq") ?? -1;
+                lastEventId = e.GetString("LastEventId") ?? string.Empty;
+            }
+            else if (e.RowKey.StartsWith("event:", StringComparison.Ordinal))
+            {
+                events[e.GetInt64("Seq") ?? -1] = (e.GetString("EventId") ?? string.Empty, e.GetBinary("Pdu") ?? []);
+            }
+            else if (e.RowKey.StartsWith("member:", StringComparison.Ordinal) && e.GetString("Membership") == "join")
+            {
+                joined++;
+            }
+        }
+
+        string? problem = null;
+        var previous = (string?)null;
+        var expected = 1L;
+        foreach (var (n, (eventId, pdu)) in events)
+        {
+            var json = System.Text.Json.Nodes.JsonNode.Parse(pdu);
+            var prev = json?["prev_events"]?.AsArray().Select(p => (string?)p).ToArray() ?? [];
+            if (n != expected || (long?)json?["depth"] != n || !prev.SequenceEqual(previous is null ? [] : [previous]))
+            {
+                problem = $"the chain breaks at event {n}";
+                break;
+            }
+
+            previous = eventId;
+            expected++;
+        }
+
+        if (problem is null && (events.Count != seq || previous != lastEventId))
+        {
+            problem = $"{events.Count} events, head at {seq} naming {lastEventId}";
+        }
+
+        return (joined, events.Count, seq, problem);
     }
 
     public void Dispose() => _http.Dispose();

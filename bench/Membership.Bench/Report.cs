@@ -129,6 +129,25 @@ internal sealed class Report
 
     public double PeakRss(string build) => Stats.Median(Of(build).Select(s => s.PeakRssMb));
 
+    public List<StormResult> Storms(string build, int instances) =>
+        [.. Of(build).SelectMany(s => s.Storms).Where(t => t.Instances == instances)];
+
+    /// <summary>Median over runs of a per-storm figure.</summary>
+    public double Storm(string build, int instances, Func<StormResult, double> value) => Stats.Median(Storms(build, instances).Select(value));
+
+    /// <summary>Per run: the storm's joins/s / that run's serial single-client rate on one room; median over runs.</summary>
+    public double StormRatio(string build, int instances) =>
+        Stats.Median(Of(build).Select(s => s.Storms.FirstOrDefault(t => t.Instances == instances) is { } storm ? storm.JoinsPerSecond / s.StormSerialRate : double.NaN));
+
+    /// <summary>Per run: the storm's joins/s / that run's raw storage ceiling in joins/s; median over runs.</summary>
+    public double StormShareOfCeiling(string build, int instances) =>
+        Stats.Median(Of(build).Select(s => s.Storms.FirstOrDefault(t => t.Instances == instances) is { } storm && s.StormCeiling is { } raw ? storm.JoinsPerSecond / raw.JoinsPerSecond : double.NaN));
+
+    public double StormCeilingFigure(string build, Func<StormCeiling, double> value) =>
+        Stats.Median(Of(build).Where(s => s.StormCeiling is not null).Select(s => value(s.StormCeiling!)));
+
+    public double StormPeakRss(string build) => Stats.Median(Of(build).Select(s => s.StormPeakRssMb));
+
     public string? KickOutSkipped => _sessions.Select(s => s.KickOutSkipped).FirstOrDefault(n => n is not null);
 
     // ---------------------------------------------------------------- targets
@@ -179,6 +198,31 @@ internal sealed class Report
 
         var rss = PeakRss("aot");
         checks.Add(new TargetCheck("peak RSS under load (aot)", "<= 120 MB", double.IsNaN(rss) ? "not measured" : F(rss, "0.0") + " MB", double.IsNaN(rss) ? null : rss <= 120));
+
+        foreach (var build in BuildNames)
+        {
+            foreach (var (instances, goal) in new[] { (1, 8.0), (2, 5.0) })
+            {
+                var storms = Storms(build, instances);
+                var name = $"join storm, {_options.Concurrency.Max()} clients, {(instances == 1 ? "one instance" : "two instances")} ({build})";
+                var wanted = $">= {goal:0}x serial, 0 5xx, N+1 members, gap-free chain";
+                if (storms.Count == 0)
+                {
+                    checks.Add(new TargetCheck(name, wanted, "not measured", null));
+                    continue;
+                }
+
+                var ratio = StormRatio(build, instances);
+                var fivexx = storms.Sum(t => t.Status5xx + t.NoResponse);
+                var consistent = storms.All(t => t.Consistent);
+                checks.Add(new TargetCheck(name, wanted,
+                    $"{F(ratio, "0.0")}x serial ({F(Storm(build, instances, t => t.JoinsPerSecond), "0")} vs {F(Stats.Median(Of(build).Select(s => s.StormSerialRate)), "0")}/s; {F(StormShareOfCeiling(build, instances), "0.00")} of the raw ceiling), {fivexx} 5xx, {(consistent ? "N+1 members, gap-free chain" : "INCONSISTENT: " + storms.First(t => !t.Consistent).Check)}",
+                    ratio >= goal && fivexx == 0 && consistent));
+            }
+        }
+
+        var stormRss = StormPeakRss("aot");
+        checks.Add(new TargetCheck("peak RSS under the join storm (aot)", "<= 120 MB", double.IsNaN(stormRss) ? "not measured" : F(stormRss, "0.0") + " MB", double.IsNaN(stormRss) ? null : stormRss <= 120));
         return checks;
     }
 
@@ -336,6 +380,60 @@ internal sealed class Report
             };
         }
 
+        var storm = new JsonObject();
+        foreach (var build in BuildNames)
+        {
+            var b = new JsonObject();
+            foreach (var instances in new[] { 1, 2 })
+            {
+                var storms = Storms(build, instances);
+                if (storms.Count == 0)
+                {
+                    continue;
+                }
+
+                b[instances == 1 ? "one_instance" : "two_instances"] = new JsonObject
+                {
+                    ["users"] = storms[0].Users,
+                    ["clients"] = storms[0].Clients,
+                    ["joins_per_s"] = J(Storm(build, instances, t => t.JoinsPerSecond), 1),
+                    ["joins_per_s_per_run"] = new JsonArray([.. storms.Select(t => J(t.JoinsPerSecond, 1))]),
+                    ["ratio_to_serial"] = J(StormRatio(build, instances)),
+                    ["ratio_to_raw_ceiling"] = J(StormShareOfCeiling(build, instances)),
+                    ["p50_ms"] = J(Storm(build, instances, t => t.P50Ms)),
+                    ["p95_ms"] = J(Storm(build, instances, t => t.P95Ms)),
+                    ["p99_ms"] = J(Storm(build, instances, t => t.P99Ms)),
+                    ["retries_on_412"] = storms.Sum(t => t.Conflicts412),
+                    ["transactions"] = J(Storm(build, instances, t => t.Transactions), 0),
+                    ["changes_per_transaction"] = J(Storm(build, instances, t => t.ChangesPerTransaction), 1),
+                    ["status_5xx"] = storms.Sum(t => t.Status5xx),
+                    ["no_response"] = storms.Sum(t => t.NoResponse),
+                    ["other_errors"] = storms.Sum(t => t.OtherErrors),
+                    ["cpu_ms_per_join"] = new JsonObject
+                    {
+                        ["service"] = J(Storm(build, instances, t => t.ServiceCpuMs / t.Joins), 3),
+                        ["azurite"] = J(Storm(build, instances, t => t.StorageCpuMs / t.Joins), 3),
+                        ["harness"] = J(Storm(build, instances, t => t.HarnessCpuMs / t.Joins), 3),
+                    },
+                    ["consistent"] = storms.All(t => t.Consistent),
+                    ["check"] = string.Join("; ", storms.Select(t => t.Check).Distinct()),
+                };
+            }
+
+            b["serial_single_client_changes_per_s"] = J(Stats.Median(Of(build).Select(s => s.StormSerialRate)), 1);
+            b["raw_ceiling"] = new JsonObject
+            {
+                ["joins_per_s"] = J(StormCeilingFigure(build, c => c.JoinsPerSecond), 1),
+                ["transactions_per_s"] = J(StormCeilingFigure(build, c => c.TransactionsPerSecond), 1),
+                ["entities_per_s"] = J(StormCeilingFigure(build, c => c.EntitiesPerSecond), 0),
+                ["azurite_cpu_ms_per_join"] = J(StormCeilingFigure(build, c => c.StorageCpuMs / c.Joins), 3),
+                ["what"] = "bare Azure.Data.Tables client through the same proxy: the storm's N joins (member row + event row each, 49 a transaction with the head, If-Match) into one fresh partition, transactions one after the other",
+            };
+            b["peak_rss_mb"] = J(StormPeakRss(build), 1);
+            storm[build] = b;
+        }
+
+        root["join_storm"] = storm;
         root["round_trips"] = roundTrips;
         root["latency"] = latency;
         root["throughput"] = throughput;
@@ -452,6 +550,38 @@ internal sealed class Report
 
         Table(sb, markdown, $"Throughput: each client alternates join/leave for {F(_options.DurationSeconds, "0.#")} s (many rooms: one room per client; hot room: all clients on one room; 2 instances: the clients split over two service processes on the same storage)", rows);
 
+        // Join storm.
+        if (_sessions.Any(s => s.Storms.Count > 0))
+        {
+            rows = [["build", "instances", "joins/s", "x serial", "of raw ceiling", "p50 ms", "p95 ms", "p99 ms", "412 retries", "transactions", "joins/transaction", "5xx", "CPU ms/join (service, Azurite, harness)", "check"]];
+            foreach (var b in BuildNames)
+            {
+                foreach (var instances in new[] { 1, 2 })
+                {
+                    var storms = Storms(b, instances);
+                    if (storms.Count == 0)
+                    {
+                        continue;
+                    }
+
+                    rows.Add([b, instances.ToString(CultureInfo.InvariantCulture), F(Storm(b, instances, t => t.JoinsPerSecond), "0"), F(StormRatio(b, instances)), F(StormShareOfCeiling(b, instances), "0.00"),
+                        F(Storm(b, instances, t => t.P50Ms), "0"), F(Storm(b, instances, t => t.P95Ms), "0"), F(Storm(b, instances, t => t.P99Ms), "0"),
+                        storms.Sum(t => t.Conflicts412).ToString(CultureInfo.InvariantCulture), F(Storm(b, instances, t => t.Transactions), "0"), F(Storm(b, instances, t => t.ChangesPerTransaction)),
+                        storms.Sum(t => t.Status5xx + t.NoResponse).ToString(CultureInfo.InvariantCulture),
+                        $"{F(Storm(b, instances, t => t.ServiceCpuMs / t.Joins), "0.00")}, {F(Storm(b, instances, t => t.StorageCpuMs / t.Joins), "0.00")}, {F(Storm(b, instances, t => t.HarnessCpuMs / t.Joins), "0.00")}",
+                        string.Join("; ", storms.Select(t => t.Check).Distinct())]);
+                }
+
+                rows.Add([b, "serial", F(Stats.Median(Of(b).Select(s => s.StormSerialRate)), "0"), "1.0", string.Empty, string.Empty, string.Empty, string.Empty, string.Empty, string.Empty, string.Empty, string.Empty, string.Empty, "hot room, one client (throughput phase)"]);
+                rows.Add([b, "raw", F(StormCeilingFigure(b, c => c.JoinsPerSecond), "0"), string.Empty, "1.00", string.Empty, string.Empty, string.Empty, string.Empty,
+                    F(StormCeilingFigure(b, c => c.Transactions), "0"), "49", string.Empty, $"-, {F(StormCeilingFigure(b, c => c.StorageCpuMs / c.Joins), "0.00")}, -",
+                    $"bare client: {F(StormCeilingFigure(b, c => c.TransactionsPerSecond), "0.0")} transactions/s, {F(StormCeilingFigure(b, c => c.EntitiesPerSecond), "0")} entities/s"]);
+            }
+
+            var users = _sessions.SelectMany(s => s.Storms).Select(t => t.Users).FirstOrDefault();
+            Table(sb, markdown, $"Join storm: {users} distinct users join one public room from {_options.Concurrency.Max()} clients (x serial: / the hot room's one-client rate, same run; of raw ceiling: / a bare client writing the same joins in full transactions, same run)", rows);
+        }
+
         // Cold start.
         rows = [["binary", "first success ms (median)", "min", "max", "first /members ms", "RSS MB"]];
         foreach (var binary in ColdBinaries)
@@ -472,10 +602,10 @@ internal sealed class Report
         }
 
         // Memory.
-        rows = [["build", "RSS after start MB", "peak RSS under load MB (VmHWM)"]];
+        rows = [["build", "RSS after start MB", "peak RSS under load MB (VmHWM)", "peak RSS after the join storms MB (VmHWM)"]];
         foreach (var b in BuildNames)
         {
-            rows.Add([b, F(Stats.Median(Of(b).Select(s => s.IdleRssMb))), F(PeakRss(b))]);
+            rows.Add([b, F(Stats.Median(Of(b).Select(s => s.IdleRssMb))), F(PeakRss(b)), F(StormPeakRss(b))]);
         }
 
         Table(sb, markdown, "Memory", rows);

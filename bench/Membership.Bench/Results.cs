@@ -21,6 +21,51 @@ internal sealed record ThroughputResult(
     bool? LostUpdate,
     string? Check);
 
+/// <summary>One join storm: N distinct users joined one room from <paramref name="Clients"/> clients over <paramref name="Instances"/> instances.</summary>
+internal sealed record StormResult(
+    int Instances,
+    int Users,
+    int Clients,
+    double Seconds,
+    int Joins,
+    double JoinsPerSecond,
+    double P50Ms,
+    double P95Ms,
+    double P99Ms,
+    long Conflicts412,
+    int Transactions,
+    int Status5xx,
+    int NoResponse,
+    int OtherErrors,
+    bool Consistent,
+    string Check)
+{
+    public double ChangesPerTransaction => Transactions == 0 ? double.NaN : (double)Joins / Transactions;
+
+    /// <summary>CPU time the service instances, Azurite and the harness (clients and proxy) used during the storm.</summary>
+    public double ServiceCpuMs { get; init; } = double.NaN;
+
+    public double StorageCpuMs { get; init; } = double.NaN;
+
+    public double HarnessCpuMs { get; init; } = double.NaN;
+
+    /// <summary>Milliseconds of CPU per join, service + Azurite + harness: on a 2-core machine 1000 x 2 / this bounds joins/s.</summary>
+    public double CpuMsPerJoin => (ServiceCpuMs + StorageCpuMs + HarnessCpuMs) / Joins;
+}
+
+/// <summary>A bare client writing the storm's rows into one partition in full transactions, one after the other (each against the ETag the last left).</summary>
+internal sealed record StormCeiling(int Joins, int Transactions, int Entities, double Seconds)
+{
+    /// <summary>CPU time Azurite used for it.</summary>
+    public double StorageCpuMs { get; init; } = double.NaN;
+
+    public double JoinsPerSecond => Joins / Seconds;
+
+    public double TransactionsPerSecond => Transactions / Seconds;
+
+    public double EntitiesPerSecond => Entities / Seconds;
+}
+
 /// <summary>Everything measured against one build in one run (one service process, one Azurite).</summary>
 internal sealed class SessionResult(string build, int run)
 {
@@ -44,6 +89,16 @@ internal sealed class SessionResult(string build, int run)
     public List<int> RawRoundTrips { get; } = [];
 
     public List<ThroughputResult> Throughput { get; } = [];
+
+    public List<StormResult> Storms { get; } = [];
+
+    /// <summary>The serial single-client rate on one room (the hot room, one client) the storms are compared with.</summary>
+    public double StormSerialRate { get; set; } = double.NaN;
+
+    public StormCeiling? StormCeiling { get; set; }
+
+    /// <summary>VmHWM of the instances after the storms (the larger of the two).</summary>
+    public double StormPeakRssMb { get; set; } = double.NaN;
 
     public double IdleRssMb { get; set; } = double.NaN;
 

@@ -6,9 +6,9 @@ namespace Membership.Bench;
 /// <summary>
 /// One run against one build: a fresh in-memory Azurite, the counting proxy in front of it, the service started the
 /// way the Functions host starts it. Phases: round trips per operation, serial latency (interleaved with the raw
-/// storage baseline), throughput at 1/8/64 clients over many rooms and on one hot room, peak RSS.
+/// storage baseline), throughput at 1/8/64 clients over many rooms and on one hot room, peak RSS, the join storm.
 /// </summary>
-internal sealed class Session(BenchOptions options, Paths paths, ServiceBinary binary, int run, CancellationToken cancellationToken)
+internal sealed partial class Session(BenchOptions options, Paths paths, ServiceBinary binary, int run, CancellationToken cancellationToken)
 {
     /// <summary>Operations that change membership (the "change" of DESIGN.md §10).</summary>
     public static readonly string[] ChangeOps = ["join", "invite", "kick", "ban", "unban", "leave"];
@@ -66,6 +66,11 @@ internal sealed class Session(BenchOptions options, Paths paths, ServiceBinary b
         if (options.Measures("throughput") && await Phase("throughput", () => ThroughputAsync(azurite.Port)) && !service.Process.HasExited)
         {
             _result.PeakRssMb = Processes.Rss(service.Process).PeakMb;
+        }
+
+        if (options.Measures("joinstorm"))
+        {
+            await Phase("join storm", () => JoinStormAsync(service, azurite));
         }
 
         return _result;

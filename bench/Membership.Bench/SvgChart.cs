@@ -6,12 +6,13 @@ namespace Membership.Bench;
 
 /// <summary>
 /// The chart at bench/results/latest.svg, drawn by hand: left, p50 latency per operation (bar) with its p95 (whisker)
-/// per build, and the raw storage baseline; right, throughput against concurrent clients, many rooms and one hot room.
+/// per build, and the raw storage baseline; right, throughput against concurrent clients, many rooms and one hot room;
+/// below, the join storm beside the serial rate and the raw storage ceiling.
 /// </summary>
 internal static class SvgChart
 {
     private const int Width = 1000;
-    private const int Height = 600;
+    private const int Height = 800;
     private static readonly Dictionary<string, string> Colors = new(StringComparer.Ordinal) { ["aot"] = "#1f77b4", ["jit"] = "#ff7f0e", ["raw"] = "#7f7f7f" };
 
     public static string Render(Report report, string subtitle)
@@ -24,6 +25,7 @@ internal static class SvgChart
         Text(svg, 20, 46, subtitle, 11, "normal", "#555");
         Latency(svg, report, 20, 70, 560, 470);
         Throughput(svg, report, 640, 70, 340, 470);
+        JoinStorm(svg, report, 20, 590, 960, 190);
         svg.AppendLine("</svg>");
         return svg.ToString();
     }
@@ -152,6 +154,52 @@ internal static class SvgChart
             svg.AppendLine(CultureInfo.InvariantCulture, $"""<line x1="{plotX:0.#}" y1="{ly - 4:0.#}" x2="{plotX + 24:0.#}" y2="{ly - 4:0.#}" stroke="{Colors[s.Build]}" stroke-width="2"{dash}/>""");
             Text(svg, plotX + 30, ly, $"{s.Build.ToUpperInvariant()}, {s.Scenario.Replace('_', ' ')}", 11);
             ly += 16;
+        }
+    }
+
+    /// <summary>Joins per second of the storm (one and two instances) beside the serial rate and the raw ceiling, per build.</summary>
+    private static void JoinStorm(StringBuilder svg, Report report, double x0, double y0, double w, double h)
+    {
+        var builds = report.BuildNames.Where(b => report.Storms(b, 1).Count + report.Storms(b, 2).Count > 0).ToList();
+        if (builds.Count == 0)
+        {
+            return;
+        }
+
+        var users = builds.SelectMany(b => report.Storms(b, 1).Concat(report.Storms(b, 2))).First().Users;
+        Text(svg, x0, y0 + 4, $"Join storm: {users} users join one room from 64 clients, joins/s (x the serial rate; share of the raw storage ceiling)", 13, "bold");
+        var rows = builds.SelectMany(b => new (string Label, string Key, double Value, string Note)[]
+        {
+            ($"{b.ToUpperInvariant()} serial, 1 client", b, Stats.Median(report.Of(b).Select(s => s.StormSerialRate)), "1.0x"),
+            ($"{b.ToUpperInvariant()} storm, 1 instance", b, report.Storm(b, 1, t => t.JoinsPerSecond), $"{Report.F(report.StormRatio(b, 1))}x; {Report.F(report.StormShareOfCeiling(b, 1), "0.00")} of raw"),
+            ($"{b.ToUpperInvariant()} storm, 2 instances", b, report.Storm(b, 2, t => t.JoinsPerSecond), $"{Report.F(report.StormRatio(b, 2))}x; {Report.F(report.StormShareOfCeiling(b, 2), "0.00")} of raw"),
+        }).Append((Label: "raw storage ceiling", Key: "raw", Value: report.StormCeilingFigure(builds[0], c => c.JoinsPerSecond), Note: "bare client, full transactions")).ToList();
+        var max = NiceCeiling(rows.Select(r => r.Value).Where(v => !double.IsNaN(v)).DefaultIfEmpty(1).Max());
+        var labelW = 170.0;
+        var plotX = x0 + labelW;
+        var plotW = w - labelW - 200;
+        var top = y0 + 20;
+        var rowH = Math.Min(22, (h - 40) / rows.Count);
+        for (var i = 0; i <= 5; i++)
+        {
+            var x = plotX + (plotW * i / 5);
+            Line(svg, x, top, x, top + (rowH * rows.Count), "#e5e5e5");
+            Text(svg, x - 8, top + (rowH * rows.Count) + 14, Report.F(max * i / 5, "0"), 10, "normal", "#555");
+        }
+
+        for (var r = 0; r < rows.Count; r++)
+        {
+            var (label, key, value, note) = rows[r];
+            var y = top + (r * rowH);
+            Text(svg, x0, y + (rowH / 2) + 4, label, 11);
+            if (double.IsNaN(value))
+            {
+                continue;
+            }
+
+            var bw = plotW * value / max;
+            svg.AppendLine(CultureInfo.InvariantCulture, $"""<rect x="{plotX:0.#}" y="{y + 3:0.#}" width="{Math.Max(1, bw):0.#}" height="{rowH - 6:0.#}" fill="{Colors[key]}"><title>{label}: {value:0} joins/s</title></rect>""");
+            Text(svg, plotX + bw + 4, y + (rowH / 2) + 4, $"{Report.F(value, "0")}/s  {note}", 10, "normal", "#333");
         }
     }
 

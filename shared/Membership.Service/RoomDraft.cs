@@ -8,9 +8,11 @@ using Membership.Storage;
 namespace Membership.Service;
 
 /// <summary>
-/// One change being prepared: the room as read, plus the events it appends. Every appended event is a signed PDU
+/// Changes being prepared: the room as read, plus the events they append. Every appended event is a signed PDU
 /// chained to the previous one; member rows, counts and the head follow the events, so the commit is derived from
-/// the events and never disagrees with the log.
+/// the events and never disagrees with the log. A group commit decides several callers' changes on one draft, one
+/// after the other (<see cref="BeginChange"/>): each sees the room as the earlier ones left it, and one that is
+/// refused is taken back whole (<see cref="DiscardChange"/>) without disturbing the others.
 /// </summary>
 internal sealed partial class RoomDraft
 {
@@ -21,14 +23,28 @@ internal sealed partial class RoomDraft
     private readonly Dictionary<string, MemberRecord> _members;
     private readonly Dictionary<string, MemberRecord> _changedMembers = new(StringComparer.Ordinal);
     private readonly List<EventRecord> _events = [];
-    private readonly string _surface;
+
+    /// <summary>Users whose member row was read from storage (it exists there; others are inserted when written).</summary>
+    private readonly HashSet<string> _stored;
+
+    /// <summary>What the current change overwrote, in order: (user, row before, changed row before), to take it back.</summary>
+    private readonly List<(string User, MemberRecord? Member, MemberRecord? Changed)> _undo = [];
+
+    private string _surface;
+    private int _changeStart;
+    private RoomHead _headBeforeChange;
     private RoomSnapshot? _snapshot;
+
+    /// <summary>The members' rule states, kept beside the rows so a snapshot per change does not parse every row again.</summary>
+    private Dictionary<UserId, MemberState>? _states;
 
     public RoomDraft(ServerIdentity server, RoomHead head, IReadOnlyDictionary<string, MemberRecord> members, string surface)
     {
         _server = server;
         Head = head;
+        _headBeforeChange = head;
         _members = new Dictionary<string, MemberRecord>(members, StringComparer.Ordinal);
+        _stored = new HashSet<string>(members.Keys, StringComparer.Ordinal);
         _surface = surface;
     }
 
@@ -36,17 +52,77 @@ internal sealed partial class RoomDraft
 
     public IReadOnlyList<EventRecord> Events => _events;
 
+    /// <summary>The time the draft's changes are made at (a group commits at one time).</summary>
+    public DateTimeOffset Now { get; init; }
+
     public MemberRecord? MemberOf(string userId) => _members.GetValueOrDefault(userId);
+
+    /// <summary>Whether the user's member row was read from storage (so it exists there).</summary>
+    public bool WasStored(string userId) => _stored.Contains(userId);
 
     /// <summary>Adds member rows read after the head (e.g. users who may authorise a restricted join).</summary>
     public void AddKnownMembers(IEnumerable<MemberRecord> members)
     {
         foreach (var member in members)
         {
-            _members.TryAdd(member.UserId, member);
+            if (_members.TryAdd(member.UserId, member))
+            {
+                _stored.Add(member.UserId);
+                _states?.Add(UserId.Parse(member.UserId), ToState(member));
+            }
         }
 
         _snapshot = null;
+    }
+
+    /// <summary>Starts the next caller's change: its events get their own change sequence and its surface.</summary>
+    public void BeginChange(string surface)
+    {
+        _surface = surface;
+        _changeStart = _events.Count;
+        _headBeforeChange = Head;
+        _undo.Clear();
+    }
+
+    /// <summary>Whether the change begun last writes anything (an event or a member row).</summary>
+    public bool ChangeWrites => _events.Count > _changeStart || _undo.Count > 0;
+
+    /// <summary>Takes back everything the change begun last did, as if it had never been decided.</summary>
+    public void DiscardChange()
+    {
+        for (var i = _undo.Count - 1; i >= 0; i--)
+        {
+            var (user, member, changed) = _undo[i];
+            Restore(_members, user, member);
+            Restore(_changedMembers, user, changed);
+        }
+
+        _undo.Clear();
+        _events.RemoveRange(_changeStart, _events.Count - _changeStart);
+        Head = _headBeforeChange;
+        _states = null;
+        _snapshot = null;
+
+        static void Restore(Dictionary<string, MemberRecord> rows, string user, MemberRecord? row)
+        {
+            if (row is null)
+            {
+                rows.Remove(user);
+            }
+            else
+            {
+                rows[user] = row;
+            }
+        }
+    }
+
+    /// <summary>What the change begun last writes: its events, the member rows it left, and the head after it.</summary>
+    public DraftChange EndChange()
+    {
+        var users = _undo.Select(u => u.User).Distinct(StringComparer.Ordinal);
+        var change = new DraftChange(Head, _events.GetRange(_changeStart, _events.Count - _changeStart), [.. users.Select(u => _members[u])]);
+        _undo.Clear();
+        return change;
     }
 
     public RoomSnapshot Snapshot()
@@ -58,7 +134,8 @@ internal sealed partial class RoomDraft
 
         var joinRules = ParseObject(Head.JoinRulesContent);
         var rule = joinRules["join_rule"] is JsonValue v && v.TryGetValue(out string? text) && text is not null ? new JoinRule(text) : JoinRule.Default;
-        var members = _members.Values.ToDictionary(m => UserId.Parse(m.UserId), ToState);
+        _states ??= _members.Values.ToDictionary(m => UserId.Parse(m.UserId), ToState);
+        var members = new Dictionary<UserId, MemberState>(_states);
         _snapshot = new RoomSnapshot(
             RoomId.Parse(Head.RoomId),
             Head.RoomVersion,
@@ -106,8 +183,7 @@ internal sealed partial class RoomDraft
             BanExpiresAt = membership == RoomMembership.Ban ? banExpiresAt : null,
             AdminInfo = adminInfo ?? previous?.AdminInfo,
         };
-        _members[target] = row;
-        _changedMembers[target] = row;
+        SetMember(row);
         Head = Head with
         {
             JoinedCount = Head.JoinedCount + Delta(previous, row, RoomMembership.Join),
@@ -145,13 +221,43 @@ internal sealed partial class RoomDraft
     /// <summary>Marks a member row without an event (forget).</summary>
     public void UpdateMemberRow(MemberRecord row)
     {
-        _members[row.UserId] = row;
-        _changedMembers[row.UserId] = row;
+        SetMember(row);
+        _snapshot = null;
     }
 
     public RoomCommit ToCommit(bool isCreate) => new(Head, [.. _changedMembers.Values], _events) { IsCreate = isCreate };
 
     public bool HasChanges => _events.Count > 0 || _changedMembers.Count > 0;
+
+    /// <summary>Writes a member row, remembering what it replaced so the change can be taken back.</summary>
+    private void SetMember(MemberRecord row)
+    {
+        _undo.Add((row.UserId, _members.GetValueOrDefault(row.UserId), _changedMembers.GetValueOrDefault(row.UserId)));
+        _members[row.UserId] = row;
+        _changedMembers[row.UserId] = row;
+        _states?[UserId.Parse(row.UserId)] = ToState(row);
+    }
+
+    /// <summary>The record of an event appended at the next sequence, in the current change, and the head moved past it.</summary>
+    private EventRecord Record(long seq, string eventId, string type, string stateKey, string sender, byte[] pdu, DateTimeOffset now, string action)
+    {
+        var record = new EventRecord
+        {
+            Seq = seq,
+            EventId = eventId,
+            Type = type,
+            StateKey = stateKey,
+            Sender = sender,
+            Pdu = pdu,
+            Timestamp = now,
+            ChangeSeq = _events.Count == _changeStart ? seq : _events[_changeStart].ChangeSeq,
+            Surface = _surface,
+            Action = action,
+        };
+        _events.Add(record);
+        Head = Head with { Seq = seq, LastEventId = eventId };
+        return record;
+    }
 
     private EventRecord Append(string type, string stateKey, UserId sender, JsonObject content, string action, DateTimeOffset now, IEnumerable<string?> authEvents)
     {
@@ -185,22 +291,7 @@ internal sealed partial class RoomDraft
             throw new EventTooLargeException($"The {type} event would be {bytes.Length} bytes; events are limited to {MaxPduBytes} bytes");
         }
 
-        var record = new EventRecord
-        {
-            Seq = seq,
-            EventId = eventId,
-            Type = type,
-            StateKey = stateKey,
-            Sender = sender.Value,
-            Pdu = bytes,
-            Timestamp = now,
-            ChangeSeq = _events.Count == 0 ? seq : _events[0].ChangeSeq,
-            Surface = _surface,
-            Action = action,
-        };
-        _events.Add(record);
-        Head = Head with { Seq = seq, LastEventId = eventId };
-        return record;
+        return Record(seq, eventId, type, stateKey, sender.Value, bytes, now, action);
     }
 
     /// <summary>A PDU may not exceed 65536 bytes as canonical JSON, signatures included (spec "Size limits").</summary>
@@ -245,6 +336,9 @@ internal sealed partial class RoomDraft
     /// </summary>
     internal static string ContentText(JsonObject content) => System.Text.Encoding.UTF8.GetString(CanonicalJson.Encode(content));
 }
+
+/// <summary>One caller's change as decided in a draft: the head after it, its events, and the member rows it left.</summary>
+internal sealed record DraftChange(RoomHead Head, IReadOnlyList<EventRecord> Events, IReadOnlyList<MemberRecord> Members);
 
 /// <summary>The event would break the PDU size limit: the surfaces answer <c>M_TOO_LARGE</c>.</summary>
 public sealed class EventTooLargeException : Exception

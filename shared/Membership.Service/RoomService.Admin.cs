@@ -86,9 +86,9 @@ public sealed partial class RoomService
     public async Task<ChangeResult> DestroyRoomAsync(RoomId roomId, UserId admin, CancellationToken cancellationToken = default)
     {
         long seq = 0;
-        var result = await CommitWithRetryAsync(roomId, [], AdminSurface, draft =>
+        var result = await CommitInGroupAsync(roomId, [], AdminSurface, draft =>
         {
-            var now = clock.GetUtcNow();
+            var now = draft.Now;
             seq = draft.AppendState(DestroyedType, admin, [], "destroy_room", now).Seq;
             draft.UpdateHead(h => h with { DestroyedAt = now });
             return Task.FromResult(new List<Denial>());
@@ -119,9 +119,9 @@ public sealed partial class RoomService
     public Task<ChangeResult> UpdateRoomAsync(RoomId roomId, UserId admin, RoomUpdate update, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(update);
-        return CommitWithRetryAsync(roomId, [], AdminSurface, draft =>
+        return CommitInGroupAsync(roomId, [], AdminSurface, draft =>
         {
-            var now = clock.GetUtcNow();
+            var now = draft.Now;
             if (update.MaxMembers is { } max && max < draft.Head.JoinedCount && max != draft.Head.MaxMembers)
             {
                 return Denied(admin, ErrorCode.InvalidParam, $"MaxMemberCount {max} is below the {draft.Head.JoinedCount} members already in {roomId}");
@@ -154,7 +154,7 @@ public sealed partial class RoomService
     /// ownership. Denied with <see cref="ErrorCode.Forbidden"/> when the user is not joined.
     /// </summary>
     public Task<ChangeResult> UpdateMemberAsync(RoomId roomId, UserId admin, UserId member, long? level, JsonObject? fields, CancellationToken cancellationToken = default) =>
-        CommitWithRetryAsync(roomId, [member.Value], AdminSurface, draft =>
+        CommitInGroupAsync(roomId, [member.Value], AdminSurface, draft =>
         {
             var row = draft.MemberOf(member.Value);
             if (row?.Membership != "join")
@@ -196,7 +196,7 @@ public sealed partial class RoomService
     /// given it must be the current owner (<see cref="ErrorCode.InvalidParam"/> otherwise).
     /// </summary>
     public Task<ChangeResult> ChangeOwnerAsync(RoomId roomId, UserId admin, UserId? expectedOwner, UserId newOwner, CancellationToken cancellationToken = default) =>
-        CommitWithRetryAsync(roomId, [newOwner.Value], AdminSurface, draft =>
+        CommitInGroupAsync(roomId, [newOwner.Value], AdminSurface, draft =>
         {
             var owner = OwnerOf(draft.Head);
             if (expectedOwner is { } expected && expected != owner)
@@ -214,7 +214,7 @@ public sealed partial class RoomService
                 return NoDenials;
             }
 
-            var now = clock.GetUtcNow();
+            var now = draft.Now;
             SetLevels(draft, admin, [(newOwner, OwnerLevel), (owner, 0)], "change_room_owner");
             var info = AdminInfoOf(draft.Head);
             info[OwnerKey] = newOwner.Value;
@@ -229,9 +229,9 @@ public sealed partial class RoomService
     public Task<ChangeResult> UnbanAsync(RoomId roomId, UserId admin, IReadOnlyList<UserId> users, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(users);
-        return CommitWithRetryAsync(roomId, [.. users.Select(u => u.Value)], AdminSurface, draft =>
+        return CommitInGroupAsync(roomId, [.. users.Select(u => u.Value)], AdminSurface, draft =>
         {
-            var now = clock.GetUtcNow();
+            var now = draft.Now;
             var denials = new List<Denial>();
             foreach (var user in users)
             {
@@ -263,7 +263,7 @@ public sealed partial class RoomService
         Task.FromResult(new List<Denial> { new(target, code, message) });
 
     /// <summary>Sets users' power levels with one <c>m.room.power_levels</c> event (none when nothing changes).</summary>
-    private void SetLevels(RoomDraft draft, UserId admin, IEnumerable<(UserId User, long Level)> levels, string action)
+    private static void SetLevels(RoomDraft draft, UserId admin, IEnumerable<(UserId User, long Level)> levels, string action)
     {
         var content = RoomDraft.ParseObject(draft.Head.PowerLevelsContent);
         var before = content.DeepClone();
@@ -288,7 +288,7 @@ public sealed partial class RoomService
 
         if (!JsonNode.DeepEquals(before, content))
         {
-            draft.AppendState(StateRules.PowerLevelsType, admin, content, action, clock.GetUtcNow());
+            draft.AppendState(StateRules.PowerLevelsType, admin, content, action, draft.Now);
         }
     }
 

@@ -92,7 +92,7 @@ public sealed partial class RoomService
                     // Against the ETag read before the remote call: a change in between makes this a 412, and the
                     // invite is decided and built again.
                     await store.CommitAsync(draft.ToCommit(isCreate: false), cancellationToken);
-                    Project(draft);
+                    Project(roomId.Value, draft);
                     LogRemoteInviteCommitted(logger, roomId.Value, change.Target.Server.Value, invite.EventId);
                     return new ChangeResult(ChangeStatus.Changed, [.. draft.Events.Select(e => e.EventId)], []);
                 }
@@ -133,7 +133,7 @@ public sealed partial class RoomService
             var draft = new RoomDraft(server, read?.Head ?? StubHead(invite, now), read?.Members ?? new Dictionary<string, MemberRecord>(), "federation");
             draft.AppendRemoteInvite(invite, now);
             await store.CommitAsync(draft.ToCommit(isCreate: read is null), cancellationToken);
-            Project(draft);
+            Project(invite.Room.Value, draft);
             return new ChangeResult(ChangeStatus.Changed, [invite.EventId], []);
         }, cancellationToken);
     }

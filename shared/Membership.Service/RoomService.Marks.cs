@@ -28,7 +28,7 @@ public sealed partial class RoomService
     public Task<ChangeResult> MarkMembersAsync(RoomId roomId, IReadOnlyList<(UserId Member, IReadOnlyList<long> Marks)> marks, bool set, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(marks);
-        return CommitWithRetryAsync(roomId, [.. marks.Select(m => m.Member.Value)], AdminSurface, draft =>
+        return CommitInGroupAsync(roomId, [.. marks.Select(m => m.Member.Value)], AdminSurface, draft =>
         {
             var absent = marks.Where(m => draft.MemberOf(m.Member.Value)?.Membership != "join").Select(m => new Denial(m.Member, ErrorCode.Forbidden, $"{m.Member} is not a member of {roomId}")).ToList();
             if (absent.Count > 0)
@@ -73,12 +73,12 @@ public sealed partial class RoomService
 
             if (counts.Count > MaxRoomMarks)
             {
-                return Task.FromResult(new List<Denial> { new(marks[0].Member, ErrorCode.InvalidParam, $"a room holds at most {MaxRoomMarks} distinct tags; these would make {counts.Count}") });
+                return Denied(marks[0].Member, ErrorCode.InvalidParam, $"a room holds at most {MaxRoomMarks} distinct tags; these would make {counts.Count}");
             }
 
             info[MarksKey] = counts;
             draft.UpdateHead(h => h with { AdminInfo = info.ToJsonString() });
-            return Task.FromResult(new List<Denial>());
+            return NoDenials;
         }, cancellationToken);
     }
 

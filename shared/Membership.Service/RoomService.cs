@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Membership.Core.Identifiers;
@@ -11,7 +12,8 @@ namespace Membership.Service;
 
 /// <summary>
 /// The membership service: load the room, let the rules decide, commit the events in one transaction against the
-/// head's ETag, retry on conflict. Every surface (client-server, federation, admin) changes rooms only through here.
+/// head's ETag, retry on conflict; changes to one room that arrive together are committed together
+/// (<see cref="GroupCommit"/>). Every surface (client-server, federation, admin) changes rooms only through here.
 /// </summary>
 public sealed partial class RoomService(
     MembershipStore store,
@@ -20,10 +22,10 @@ public sealed partial class RoomService(
     UserIndex index,
     Webhooks.WebhookDispatcher webhooks,
     TimeProvider clock,
+    IMeterFactory meters,
     ILogger<RoomService> logger)
 {
-    /// <summary>How long a change keeps retrying after losing the room's ETag to other instances before answering 503.</summary>
-    private static readonly TimeSpan ConflictBudget = TimeSpan.FromSeconds(5);
+    private readonly GroupCommit _groups = new(store, server, locks, clock, new GroupCommitMetrics(meters), (roomId, commit) => Project(index, webhooks, roomId, commit), logger);
 
     public ServerIdentity Server => server;
 
@@ -124,14 +126,15 @@ public sealed partial class RoomService(
             throw;
         }
 
-        Project(draft);
+        Project(roomId.Value, draft);
         LogRoomCreated(logger, roomId.Value, spec.Surface, draft.Events.Count);
         return roomId;
     }
 
     /// <summary>
     /// Applies one or more membership changes to a room, all or nothing: each is decided against the room as the
-    /// earlier ones leave it; if any is denied nothing is written and every denial is returned.
+    /// earlier ones leave it; if any is denied nothing is written and every denial is returned. Committed with the
+    /// other changes to the room that arrive meanwhile; the list is one unit of that group.
     /// </summary>
     public async Task<ChangeResult> ChangeAsync(
         RoomId roomId,
@@ -142,15 +145,15 @@ public sealed partial class RoomService(
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(changes);
-        var users = changes.SelectMany(c => new[] { c.Sender.Value, c.Target.Value }).ToList();
-        return await CommitWithRetryAsync(roomId, users, surface, async draft =>
+        var users = changes.SelectMany(c => new[] { c.Sender.Value, c.Target.Value }).Distinct(StringComparer.Ordinal).ToList();
+        return await CommitInGroupAsync(roomId, users, surface, async draft =>
         {
-            var now = clock.GetUtcNow();
+            var now = draft.Now;
             var denials = new List<Denial>();
             foreach (var requested in changes)
             {
                 EndExpiredBan(draft, requested.Target, now);
-                var change = await PrepareJoinAsync(draft, requested, cancellationToken);
+                var change = await PrepareJoinAsync(draft, requested);
                 var decision = MembershipRules.Decide(draft.Snapshot(), change);
                 switch (decision.Kind)
                 {
@@ -169,7 +172,7 @@ public sealed partial class RoomService(
 
     /// <summary>Sets <c>m.room.power_levels</c> or <c>m.room.join_rules</c> (other state types are refused at the edge).</summary>
     public Task<ChangeResult> SetStateAsync(RoomId roomId, UserId sender, string eventType, JsonObject content, string surface, CancellationToken cancellationToken = default) =>
-        CommitWithRetryAsync(roomId, [sender.Value], surface, draft =>
+        CommitInGroupAsync(roomId, [sender.Value], surface, draft =>
         {
             var snapshot = draft.Snapshot();
             var decision = eventType == StateRules.PowerLevelsType
@@ -187,13 +190,13 @@ public sealed partial class RoomService(
                 return Task.FromResult(new List<Denial>());
             }
 
-            draft.AppendState(eventType, sender, content, "set_state", clock.GetUtcNow());
+            draft.AppendState(eventType, sender, content, "set_state", draft.Now);
             return Task.FromResult(new List<Denial>());
         }, cancellationToken);
 
     /// <summary>Marks a room forgotten for a user who has left it or was banned (no event; the row remembers).</summary>
     public Task<ChangeResult> ForgetAsync(RoomId roomId, UserId user, CancellationToken cancellationToken = default) =>
-        CommitWithRetryAsync(roomId, [user.Value], "client", draft =>
+        CommitInGroupAsync(roomId, [user.Value], "client", draft =>
         {
             var member = draft.MemberOf(user.Value);
             if (member is null || member.Forgotten)
@@ -238,51 +241,34 @@ public sealed partial class RoomService(
     public async Task<RoomId?> ResolveAliasAsync(RoomAlias alias, CancellationToken cancellationToken = default) =>
         await store.ResolveAliasAsync(alias.Value, cancellationToken) is { } id && RoomId.TryParse(id, out var room, out _) ? room : null;
 
-    /// <summary>Read the room, decide, commit; retried as <see cref="RetryOnConflictAsync"/> says.</summary>
-    private Task<ChangeResult> CommitWithRetryAsync(
+    /// <summary>
+    /// Queues a change for its room's next group commit (<see cref="GroupCommit"/>): read, <paramref name="decide"/>
+    /// (its refusals; none: what it appended is the change), commit, retried after a lost race. Logs what it committed.
+    /// </summary>
+    private async Task<ChangeResult> CommitInGroupAsync(
         RoomId roomId,
         IReadOnlyCollection<string> users,
         string surface,
         Func<RoomDraft, Task<List<Denial>>> decide,
-        CancellationToken cancellationToken) =>
-        RetryOnConflictAsync(roomId.Value, async () =>
+        CancellationToken cancellationToken)
+    {
+        var result = await _groups.SubmitAsync(roomId.Value, users, surface, decide, cancellationToken);
+
+        // Logged by the caller, inside its request's scope (a group is committed on one caller's context).
+        if (result is { Status: ChangeStatus.Changed, EventIds: [var first, ..] })
         {
-            var read = await store.ReadRoomAsync(roomId.Value, users, cancellationToken);
-            if (read is null || read.Head.DestroyedAt is not null)
-            {
-                return ChangeResult.NotFound;
-            }
+            LogCommitted(logger, roomId.Value, surface, first, result.EventIds.Count);
+        }
 
-            var draft = new RoomDraft(server, read.Head, read.Members, surface);
-            var denials = await decide(draft);
-            if (denials.Count > 0)
-            {
-                return new ChangeResult(ChangeStatus.Denied, [], denials);
-            }
-
-            if (!draft.HasChanges)
-            {
-                return new ChangeResult(ChangeStatus.Unchanged, [], []);
-            }
-
-            await store.CommitAsync(draft.ToCommit(isCreate: false), cancellationToken);
-
-            // A forget changes a member row only: no event to name.
-            if (draft.Events is [var first, ..])
-            {
-                LogCommitted(logger, roomId.Value, first.Action, first.EventId, draft.Events.Count, first.Seq);
-            }
-
-            Project(draft);
-            return new ChangeResult(ChangeStatus.Changed, [.. draft.Events.Select(e => e.EventId)], []);
-        }, cancellationToken);
+        return result;
+    }
 
     /// <summary>
     /// Runs <paramref name="attempt"/> (read, decide, commit) under the room's lock, and again whenever another
     /// instance's change won the room's ETag (412; or the room's creation, for a stub head). The lock is held across the
-    /// retries: were it released, this instance's next requests would overtake the one that lost, and under steady
-    /// contention from another instance that one could lose every round. Retries stop after
-    /// <see cref="ConflictBudget"/> with a 503 (nothing written).
+    /// retries, so this instance's group commits cannot overtake it. Retries stop after
+    /// <see cref="GroupCommit.ConflictBudget"/> with a 503 (nothing written). Only a remote room's invites use it: they
+    /// may create the room's stub head, which a group does not.
     /// </summary>
     private async Task<ChangeResult> RetryOnConflictAsync(string roomId, Func<Task<ChangeResult>> attempt, CancellationToken cancellationToken)
     {
@@ -294,7 +280,7 @@ public sealed partial class RoomService(
             {
                 return await attempt();
             }
-            catch (Exception ex) when (ex is ConcurrencyConflictException or AlreadyExistsException && Stopwatch.GetElapsedTime(started) >= ConflictBudget)
+            catch (Exception ex) when (ex is ConcurrencyConflictException or AlreadyExistsException && Stopwatch.GetElapsedTime(started) >= GroupCommit.ConflictBudget)
             {
                 throw new StorageUnavailableException($"Room {roomId} is changing too fast; try again", ex);
             }
@@ -323,7 +309,7 @@ public sealed partial class RoomService(
     /// A joiner may not vouch for themselves: a client-sent <c>join_authorised_via_users_server</c> is dropped, and this
     /// server adds one only when the user is joined to a room the restricted join rule allows (rule 0b: we sign it).
     /// </summary>
-    private async Task<MembershipChange> PrepareJoinAsync(RoomDraft draft, MembershipChange change, CancellationToken cancellationToken)
+    private async Task<MembershipChange> PrepareJoinAsync(RoomDraft draft, MembershipChange change)
     {
         if (change.NewMembership != RoomMembership.Join || !change.Content.ContainsKey("join_authorised_via_users_server") && !IsRestricted(draft))
         {
@@ -341,7 +327,7 @@ public sealed partial class RoomService(
 
         foreach (var allowed in snapshot.AllowRooms.Where(r => r.Server == server.Name))
         {
-            var other = await store.ReadRoomAsync(allowed.Value, [change.Target.Value], cancellationToken);
+            var other = await store.ReadRoomAsync(allowed.Value, [change.Target.Value]);
             if (other?.Members.GetValueOrDefault(change.Target.Value)?.Membership != "join")
             {
                 continue;
@@ -349,7 +335,7 @@ public sealed partial class RoomService(
 
             // Any joined user with the invite level can authorise; load the candidates named in the power levels.
             var candidates = snapshot.PowerLevels.Users.Where(u => u.Value >= snapshot.PowerLevels.Invite).Select(u => u.Key).ToList();
-            var read = await store.ReadRoomAsync(snapshot.RoomId.Value, candidates, cancellationToken);
+            var read = await store.ReadRoomAsync(snapshot.RoomId.Value, candidates);
             draft.AddKnownMembers(read?.Members.Values ?? []);
             var authoriser = candidates.FirstOrDefault(c => draft.MemberOf(c)?.Membership == "join");
             if (authoriser is not null)
@@ -367,16 +353,21 @@ public sealed partial class RoomService(
         draft.Snapshot().JoinRule == JoinRule.Restricted || draft.Snapshot().JoinRule == JoinRule.KnockRestricted;
 
     /// <summary>After a commit, off the request path: the per-user index, and the webhook dispatcher (the log is its outbox).</summary>
-    private void Project(RoomDraft draft)
+    private void Project(string roomId, RoomDraft draft) => Project(index, webhooks, roomId, draft.ToCommit(isCreate: false));
+
+    /// <summary>
+    /// A committed transaction's projections: each user whose member row one of its events set gets that membership
+    /// in the per-user index (in order per user), and the webhook dispatcher learns the room moved on.
+    /// </summary>
+    private static void Project(UserIndex index, Webhooks.WebhookDispatcher webhooks, string roomId, RoomCommit commit)
     {
-        index.Enqueue(draft.Events.Where(e => e.Type == RoomDraft.MemberType && e.StateKey is not null)
-            .Select(e => new UserRoomRecord(e.StateKey!, draft.Head.RoomId, draft.MemberOf(e.StateKey!)?.Seq == e.Seq ? draft.MemberOf(e.StateKey!)!.Membership : "leave", e.Seq))
-            .GroupBy(r => r.UserId)
-            .Select(g => g.Last()));
-        if (draft.Events.Count > 0)
+        if (commit.Events is not [var first, ..])
         {
-            webhooks.OnCommitted(draft.Head.RoomId, draft.Head.Seq);
+            return; // a forget: no event, nothing to project
         }
+
+        index.Enqueue(commit.Members.Where(m => m.Seq >= first.Seq).Select(m => new UserRoomRecord(m.UserId, roomId, m.Membership, m.Seq)));
+        webhooks.OnCommitted(roomId, commit.Head.Seq);
     }
 
     private static JsonObject BuildPowerLevels(CreateRoomSpec spec)
@@ -422,8 +413,8 @@ public sealed partial class RoomService(
     [LoggerMessage(Level = LogLevel.Information, Message = "Room {RoomId} created through {Surface} with {EventCount} events")]
     private static partial void LogRoomCreated(ILogger logger, string roomId, string surface, int eventCount);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Room {RoomId}: {Action} committed as {EventId} ({EventCount} events from seq {Seq})")]
-    private static partial void LogCommitted(ILogger logger, string roomId, string action, string eventId, int eventCount, long seq);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Room {RoomId}: change through {Surface} committed as {EventId} ({EventCount} events)")]
+    private static partial void LogCommitted(ILogger logger, string roomId, string surface, string eventId, int eventCount);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Room {RoomId} changed concurrently (attempt {Attempt}); re-reading")]
     private static partial void LogConflict(ILogger logger, string roomId, int attempt);

@@ -9,6 +9,9 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Membership.Storage;
 
+/// <summary>A logged event without its PDU: its sequence, type and state key.</summary>
+public sealed record EventSummary(long Seq, string Type, string? StateKey);
+
 /// <summary>
 /// The Table Storage store. One table holds every room, partitioned by room: the <c>room</c> head, <c>member:{user}</c>
 /// rows and <c>event:{seq}</c> rows, so a whole change commits in one entity-group transaction. Other tables: the
@@ -23,6 +26,9 @@ public sealed partial class MembershipStore
 
     /// <summary>';' follows ':' in code-point order, so [member:, member;) is exactly the member rows.</summary>
     private const string MemberRangeEnd = "member;";
+
+    /// <summary>The same for the event rows.</summary>
+    private const string EventRangeEnd = "event;";
 
     /// <summary>Row keys one filter may name: 15 comparisons, one of them the partition.</summary>
     private const int MaxPointReads = 14;
@@ -133,9 +139,117 @@ public sealed partial class MembershipStore
         // Table Storage allows at most 15 comparisons in a filter: a larger set (a 20-member kick) reads the head and
         // every member row of the partition instead, still in one query (1,000 rows a page).
         var filter = rowKeys is { Count: <= MaxPointReads }
-            ? $"PartitionKey eq '{Quote(partition)}' and ({string.Join(" or ", rowKeys.Select(k => $"RowKey eq '{Quote(k)}'"))})"
+            ? PointFilter(partition, rowKeys)
             : $"PartitionKey eq '{Quote(partition)}' and (RowKey eq '{HeadKey}' or (RowKey ge '{MemberPrefix}' and RowKey lt '{MemberRangeEnd}'))";
+        return await QueryRoomAsync(filter, cancellationToken);
+    }
+
+    /// <summary>
+    /// The room head and the member rows of <paramref name="users"/> for a group of changes, however many users: up to
+    /// <see cref="GroupReadRows"/> rows a query, the head in each, the queries in parallel (one round trip of time,
+    /// and no query reads rows it was not asked for, so a big room costs no more than a small one). The head of every
+    /// query must be the same one; otherwise the room changed between them and the rows might not belong to that head.
+    /// Null when the room does not exist.
+    /// </summary>
+    /// <exception cref="ConcurrencyConflictException">The room changed while it was being read.</exception>
+    public async Task<RoomRead?> ReadRoomRowsAsync(string roomId, IReadOnlyCollection<string> users, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(users);
+        var partition = TableKey.Encode(roomId);
+        var keys = users.Distinct(StringComparer.Ordinal).Select(MemberKey).Chunk(GroupReadRows).ToList();
+        var parts = keys.Count == 0
+            ? [await QueryRoomAsync(PointFilter(partition, [HeadKey]), cancellationToken)]
+            : await Task.WhenAll(keys.Select(chunk => QueryRoomAsync(PointFilter(partition, chunk.Prepend(HeadKey)), cancellationToken)));
+        if (parts[0] is not { } first)
+        {
+            return null;
+        }
+
+        if (parts.Length == 1)
+        {
+            return first;
+        }
+
+        var members = new Dictionary<string, MemberRecord>(StringComparer.Ordinal);
+        foreach (var part in parts)
+        {
+            if (part is null || part.Head.ETag != first.Head.ETag)
+            {
+                throw new ConcurrencyConflictException($"Room {roomId} changed while it was being read");
+            }
+
+            foreach (var (user, member) in part.Members)
+            {
+                members[user] = member;
+            }
+        }
+
+        return new RoomRead(first.Head, members);
+    }
+
+    /// <summary>Member rows one query of <see cref="ReadRoomRowsAsync"/> asks for, beside the head.</summary>
+    public const int GroupReadRows = MaxPointReads - 1;
+
+    /// <summary>
+    /// <see cref="ReadRoomRowsAsync"/> for a reader that knows which users had member rows as of event
+    /// <paramref name="afterSeq"/>: beside the head and the rows of <paramref name="users"/>, the sequence, type and
+    /// state key of every event after it (a range of the log, read in parallel), so the reader can tell which users
+    /// have rows now: a row is only ever created with a member event, and never deleted. The events must run from
+    /// <paramref name="afterSeq"/> + 1 to the head's sequence exactly; otherwise the room changed between the reads.
+    /// </summary>
+    /// <exception cref="ConcurrencyConflictException">The room changed while it was being read.</exception>
+    public async Task<(RoomRead? Read, IReadOnlyList<EventSummary> Events)> ReadRoomSinceAsync(string roomId, IReadOnlyCollection<string> users, long afterSeq, CancellationToken cancellationToken = default)
+    {
+        var partition = TableKey.Encode(roomId);
+        var filter = $"PartitionKey eq '{Quote(partition)}' and RowKey gt '{EventKey(afterSeq)}' and RowKey lt '{EventRangeEnd}'";
+        var rows = ReadRoomRowsAsync(roomId, users, cancellationToken);
+        var events = Guard(async () =>
+        {
+            var list = new List<EventSummary>();
+            await foreach (var entity in _rooms.QueryAsync<TableEntity>(filter, select: ["Seq", "Type", "StateKey"], cancellationToken: cancellationToken))
+            {
+                list.Add(new EventSummary(entity.GetInt64("Seq") ?? 0, entity.GetString("Type") ?? string.Empty, entity.GetString("StateKey")));
+            }
+
+            return list;
+        });
+        await Task.WhenAll(rows, events);
+        if (await rows is not { } read)
+        {
+            return (null, []);
+        }
+
+        var summaries = await events;
+        if (summaries.Count != read.Head.Seq - afterSeq || summaries.Where((e, i) => e.Seq != afterSeq + 1 + i).Any())
+        {
+            throw new ConcurrencyConflictException($"Room {roomId} changed while it was being read");
+        }
+
+        return (read, summaries);
+    }
+
+    /// <summary>Every user with a member row in the room (row keys only, every page).</summary>
+    public async Task<IReadOnlyList<string>> ReadMemberUsersAsync(string roomId, CancellationToken cancellationToken = default)
+    {
+        var partition = TableKey.Encode(roomId);
+        var filter = $"PartitionKey eq '{Quote(partition)}' and RowKey ge '{MemberPrefix}' and RowKey lt '{MemberRangeEnd}'";
         return await Guard(async () =>
+        {
+            var users = new List<string>();
+            await foreach (var entity in _rooms.QueryAsync<TableEntity>(filter, select: ["RowKey"], cancellationToken: cancellationToken))
+            {
+                users.Add(TableKey.Decode(entity.RowKey[MemberPrefix.Length..]));
+            }
+
+            return (IReadOnlyList<string>)users;
+        });
+    }
+
+    private static string PointFilter(string partition, IEnumerable<string> rowKeys) =>
+        $"PartitionKey eq '{Quote(partition)}' and ({string.Join(" or ", rowKeys.Select(k => $"RowKey eq '{Quote(k)}'"))})";
+
+    private async Task<RoomRead?> QueryRoomAsync(string filter, CancellationToken cancellationToken) =>
+        await Guard(async () =>
         {
             RoomHead? head = null;
             var members = new Dictionary<string, MemberRecord>(StringComparer.Ordinal);
@@ -154,7 +268,6 @@ public sealed partial class MembershipStore
 
             return head is null ? null : new RoomRead(head, members);
         });
-    }
 
     /// <summary>Every member row of a room, in row-key order (stable across calls).</summary>
     public async Task<IReadOnlyList<MemberRecord>> ReadMembersAsync(string roomId, CancellationToken cancellationToken = default)
@@ -191,12 +304,22 @@ public sealed partial class MembershipStore
     }
 
     /// <summary>
-    /// Commits one change as one entity-group transaction: the head (inserted for a new room, otherwise replaced with
+    /// Commits changes as one entity-group transaction: the head (inserted for a new room, otherwise replaced with
     /// If-Match on the ETag read), the member rows, the new event rows (inserted; a sequence can never be written twice).
+    /// Returns the head's new ETag, so the next transaction of a group can follow this one without reading again.
     /// </summary>
     /// <exception cref="ConcurrencyConflictException">Another change committed first.</exception>
     /// <exception cref="AlreadyExistsException">A new room's ID is taken.</exception>
-    public async Task CommitAsync(RoomCommit commit, CancellationToken cancellationToken = default)
+    public Task<ETag> CommitAsync(RoomCommit commit, CancellationToken cancellationToken = default) =>
+        CommitAsync(commit, newMembers: null, cancellationToken);
+
+    /// <summary>
+    /// <see cref="CommitAsync(RoomCommit, CancellationToken)"/> for a caller that knows which member rows are not
+    /// stored yet (<paramref name="newMembers"/>, by user: read and found missing): those are inserted rather than
+    /// upserted, so storage does not look for them first. The head's If-Match keeps that knowledge true (member rows
+    /// change only with the head).
+    /// </summary>
+    public async Task<ETag> CommitAsync(RoomCommit commit, IReadOnlySet<string>? newMembers, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(commit);
         var partition = TableKey.Encode(commit.Head.RoomId);
@@ -205,16 +328,19 @@ public sealed partial class MembershipStore
         actions.Add(commit.IsCreate
             ? new TableTransactionAction(TableTransactionActionType.Add, head)
             : new TableTransactionAction(TableTransactionActionType.UpdateReplace, head, commit.Head.ETag));
-        actions.AddRange(commit.Members.Select(m => new TableTransactionAction(TableTransactionActionType.UpsertReplace, EntityMapping.FromMember(partition, MemberKey(m.UserId), m))));
+        actions.AddRange(commit.Members.Select(m => new TableTransactionAction(
+            newMembers?.Contains(m.UserId) == true ? TableTransactionActionType.Add : TableTransactionActionType.UpsertReplace,
+            EntityMapping.FromMember(partition, MemberKey(m.UserId), m))));
         actions.AddRange(commit.Events.Select(e => new TableTransactionAction(TableTransactionActionType.Add, EntityMapping.FromEvent(partition, EventKey(e.Seq), e))));
-        if (actions.Count > 100)
+        if (actions.Count > MaxTransactionOperations)
         {
-            throw new ArgumentException($"A change may write at most 100 rows; this one writes {actions.Count}");
+            throw new ArgumentException($"A transaction may write at most {MaxTransactionOperations} rows; this one writes {actions.Count}");
         }
 
         try
         {
-            await Guard(() => _rooms.SubmitTransactionAsync(actions, cancellationToken));
+            var response = await Guard(() => _rooms.SubmitTransactionAsync(actions, cancellationToken));
+            return response.Value[0].Headers.ETag ?? default;
         }
         catch (StorageUnavailableException ex) when (ex.InnerException is TableTransactionFailedException { Status: 412 } || (ex.InnerException is TableTransactionFailedException { Status: 409 } && !commit.IsCreate))
         {
@@ -224,6 +350,74 @@ public sealed partial class MembershipStore
         catch (StorageUnavailableException ex) when (ex.InnerException is TableTransactionFailedException { Status: 409 })
         {
             throw new AlreadyExistsException($"Room {commit.Head.RoomId} exists already", ex.InnerException);
+        }
+    }
+
+    /// <summary>Operations one entity-group transaction may hold (Table Storage's limit).</summary>
+    public const int MaxTransactionOperations = 100;
+
+    /// <summary>
+    /// What the rows of one transaction may add up to by <see cref="RequestBytes(RoomHead)"/>: Table Storage refuses a
+    /// request body over 4 MiB; 64 KiB are left for the multipart envelope around the operations.
+    /// </summary>
+    public const int MaxTransactionBytes = (4 * 1024 * 1024) - (64 * 1024);
+
+    /// <summary>An upper bound of the bytes the head adds to a transaction's request body (see <see cref="RequestBytes(TableEntity)"/>).</summary>
+    public static int RequestBytes(RoomHead head)
+    {
+        ArgumentNullException.ThrowIfNull(head);
+        return RequestBytes(EntityMapping.FromHead(TableKey.Encode(head.RoomId), head));
+    }
+
+    /// <summary>An upper bound of the bytes a member row adds to a transaction's request body.</summary>
+    public static int RequestBytes(string roomId, MemberRecord member)
+    {
+        ArgumentNullException.ThrowIfNull(member);
+        return RequestBytes(EntityMapping.FromMember(TableKey.Encode(roomId), MemberKey(member.UserId), member));
+    }
+
+    /// <summary>An upper bound of the bytes an event row adds to a transaction's request body.</summary>
+    public static int RequestBytes(string roomId, EventRecord ev)
+    {
+        ArgumentNullException.ThrowIfNull(ev);
+        return RequestBytes(EntityMapping.FromEvent(TableKey.Encode(roomId), EventKey(ev.Seq), ev));
+    }
+
+    /// <summary>
+    /// An upper bound of what one operation adds to a transaction's request body, computed from the entity as it is
+    /// sent: its JSON (every character the JSON writer might escape counted as a six-byte <c>\uXXXX</c>, binary as
+    /// base64, a type annotation beside each typed value) plus the operation's part of the multipart body (its headers
+    /// and the URL naming the keys, percent-encoded).
+    /// </summary>
+    private static int RequestBytes(TableEntity entity)
+    {
+        const int PartEnvelope = 1024;
+        const int TypeAnnotation = 40;
+        var bytes = PartEnvelope + (3 * 3 * (entity.PartitionKey.Length + entity.RowKey.Length));
+        foreach (var (name, value) in entity)
+        {
+            bytes += JsonStringBytes(name) + 1 + value switch
+            {
+                null => 4,
+                string text => JsonStringBytes(text),
+                byte[] binary => 2 + (4 * ((binary.Length + 2) / 3)) + JsonStringBytes(name) + TypeAnnotation,
+                bool => 5,
+                int => 11,
+                _ => 48 + JsonStringBytes(name) + TypeAnnotation, // long, DateTimeOffset, Guid, double: quoted with a type
+            };
+        }
+
+        return bytes;
+
+        static int JsonStringBytes(string text)
+        {
+            var bytes = 3; // quotes and a separator
+            foreach (var c in text)
+            {
+                bytes += c is >= ' ' and < '\u007f' and not ('"' or '\\' or '<' or '>' or '&' or '\'' or '+' or '`') ? 1 : 6;
+            }
+
+            return bytes;
         }
     }
 

@@ -29,40 +29,20 @@ internal sealed partial class RoomDraft
             }
         }
 
-        var seq = Head.Seq + 1;
-        var target = invite.Target.Value;
-        var record = new EventRecord
+        var previous = MemberOf(invite.Target.Value);
+        var record = Record(Head.Seq + 1, invite.EventId, MemberType, invite.Target.Value, invite.Sender.Value, bytes, now, "invite");
+        SetMember(new MemberRecord
         {
-            Seq = seq,
-            EventId = invite.EventId,
-            Type = MemberType,
-            StateKey = target,
-            Sender = invite.Sender.Value,
-            Pdu = bytes,
-            Timestamp = now,
-            ChangeSeq = _events.Count == 0 ? seq : _events[0].ChangeSeq,
-            Surface = _surface,
-            Action = "invite",
-        };
-        _events.Add(record);
-
-        var previous = MemberOf(target);
-        var row = new MemberRecord
-        {
-            UserId = target,
+            UserId = invite.Target.Value,
             Membership = "invite",
             Sender = invite.Sender.Value,
             EventId = invite.EventId,
-            Seq = seq,
+            Seq = record.Seq,
             Timestamp = invite.SentAt,
             Content = ContentText(invite.Event["content"] as JsonObject ?? []),
-        };
-        _members[target] = row;
-        _changedMembers[target] = row;
+        });
         Head = Head with
         {
-            Seq = seq,
-            LastEventId = invite.EventId,
             JoinedCount = Head.JoinedCount - (previous?.Membership == "join" ? 1 : 0),
             InvitedCount = Head.InvitedCount + (previous?.Membership == "invite" ? 0 : 1),
         };

@@ -30,38 +30,69 @@ public static class CallbackCommands
     };
 }
 
-/// <summary>One change of a room's log: the events of one transaction (the same <see cref="EventRecord.ChangeSeq"/>).</summary>
+/// <summary>
+/// One change of a room's log: the events of one caller's change (the same <see cref="EventRecord.ChangeSeq"/>), or
+/// several self-joins committed together (see <see cref="Group"/>).
+/// </summary>
 public sealed record RoomChange(IReadOnlyList<EventRecord> Events)
 {
+    /// <summary>Self-joins one <c>Room.CallbackAfterMemberEnter</c> lists at most (a group holds at most 128 changes).</summary>
+    public const int MaxJoinsTogether = 100;
+
     public long ChangeSeq => Events[0].ChangeSeq;
 
     public long LastSeq => Events[^1].Seq;
 
     public DateTimeOffset Time => Events[0].Timestamp;
 
-    /// <summary>Splits events (in log order) into changes; a change is contiguous in the log.</summary>
+    /// <summary>
+    /// Splits events (in log order) into changes; a change is contiguous in the log. Consecutive changes that are each
+    /// one user joining by themselves, committed together (one group commit: the same <c>origin_server_ts</c>, the same
+    /// surface), make one change, so Tencent's member list carries them in one callback rather than one callback each
+    /// (a change that turns out to have more events than its self-join ends such a run).
+    /// </summary>
     public static List<RoomChange> Group(IEnumerable<EventRecord> events)
     {
         ArgumentNullException.ThrowIfNull(events);
-        var changes = new List<RoomChange>();
-        var current = new List<EventRecord>();
+        var changes = new List<(List<EventRecord> Events, long? JoinedAt)>();
         foreach (var ev in events)
         {
-            if (current.Count > 0 && ev.ChangeSeq != current[0].ChangeSeq)
+            var joinedAt = SelfJoinTime(ev);
+            if (changes.Count > 0 && changes[^1].Events[^1].ChangeSeq == ev.ChangeSeq)
             {
-                changes.Add(new RoomChange(current));
-                current = [];
+                changes[^1].Events.Add(ev);
+                changes[^1] = (changes[^1].Events, null);
             }
-
-            current.Add(ev);
+            else if (changes.Count > 0 && joinedAt is not null && changes[^1].JoinedAt == joinedAt
+                && changes[^1].Events.Count < MaxJoinsTogether && changes[^1].Events[0].Surface == ev.Surface)
+            {
+                changes[^1].Events.Add(ev);
+            }
+            else
+            {
+                changes.Add(([ev], joinedAt));
+            }
         }
 
-        if (current.Count > 0)
+        return [.. changes.Select(c => new RoomChange(c.Events))];
+    }
+
+    /// <summary>
+    /// For the first event of a change that is its sender joining by themselves: the event's <c>origin_server_ts</c>
+    /// (a group's events share it; the row's Timestamp is storage's own, per row). Null for any other event.
+    /// </summary>
+    private static long? SelfJoinTime(EventRecord ev)
+    {
+        if (ev.ChangeSeq != ev.Seq || ev.Type != RoomDraft.MemberType || ev.StateKey != ev.Sender || ev.Action != "join")
         {
-            changes.Add(new RoomChange(current));
+            return null;
         }
 
-        return changes;
+        var pdu = JsonNode.Parse(ev.Pdu) as JsonObject;
+        return pdu?["content"]?["membership"] is JsonValue m && m.TryGetValue(out string? membership) && membership == "join"
+            && pdu["origin_server_ts"] is JsonValue ts && ts.TryGetValue(out long time)
+            ? time
+            : null;
     }
 }
 
@@ -98,7 +129,10 @@ public sealed class MembershipReplay(int joinedCount)
 /// <c>update_room_info</c> change <c>Room.CallbackAfterUpdateRoomInfo</c>; otherwise members who became joined are one
 /// <c>Room.CallbackAfterMemberEnter</c>, and joined members who left one <c>Room.CallbackAfterMemberLeave</c> with
 /// <c>Type</c> <c>Leave</c> (they left themselves) or <c>Kicked</c> (kicked or banned by someone else). Invites, knocks,
-/// rejections, unbans, power levels and profile changes make none. Accounts and room IDs are in Tencent form.
+/// rejections, unbans, power levels and profile changes make none. Accounts and room IDs are in Tencent form. Self-joins
+/// committed together are one change (<see cref="RoomChange.Group"/>): their <c>Room.CallbackAfterMemberEnter</c> lists
+/// them in log order, names the first as <c>Operator_Account</c> (each entered by themselves) and counts the room after
+/// the last.
 /// </summary>
 public sealed class CallbackBuilder(ServerName server)
 {
