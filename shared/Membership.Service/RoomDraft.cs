@@ -79,10 +79,20 @@ internal sealed partial class RoomDraft
     /// <summary>Appends an <c>m.room.member</c> event and moves the target's row, counts and index with it.</summary>
     public EventRecord AppendMember(MembershipChange change, string action, DateTimeOffset now, DateTimeOffset? banExpiresAt = null, string? adminInfo = null)
     {
-        var target = change.Target.Value;
-        var previous = MemberOf(target);
+        var ev = Append(MemberType, change.Target.Value, change.Sender, change.Content, action, now, MemberAuthEvents(change));
+        MoveMember(change, ev, now, banExpiresAt, adminInfo);
+        return ev;
+    }
+
+    /// <summary>
+    /// The auth events of a member event (server-server API "Auth events selection"): the create event, the power
+    /// levels, the sender's and the target's member events, the join rules for a join, invite or knock, and the
+    /// authorising user's member event of a restricted join. Distinct, in that order.
+    /// </summary>
+    public List<string> MemberAuthEvents(MembershipChange change)
+    {
         var membership = change.NewMembership;
-        var auth = new List<string?> { Head.CreateEventId, Head.PowerLevelsEventId, MemberOf(change.Sender.Value)?.EventId, previous?.EventId };
+        var auth = new List<string?> { Head.CreateEventId, Head.PowerLevelsEventId, MemberOf(change.Sender.Value)?.EventId, MemberOf(change.Target.Value)?.EventId };
         if (membership == RoomMembership.Join || membership == RoomMembership.Invite || membership == RoomMembership.Knock)
         {
             auth.Add(Head.JoinRulesEventId);
@@ -93,7 +103,15 @@ internal sealed partial class RoomDraft
             auth.Add(MemberOf(authoriser)?.EventId);
         }
 
-        var ev = Append(MemberType, target, change.Sender, change.Content, action, now, auth);
+        return [.. auth.OfType<string>().Where(id => id.Length > 0).Distinct(StringComparer.Ordinal)];
+    }
+
+    /// <summary>Moves the target's row, the counts and the snapshot to the member event just appended.</summary>
+    private void MoveMember(MembershipChange change, EventRecord ev, DateTimeOffset timestamp, DateTimeOffset? banExpiresAt = null, string? adminInfo = null)
+    {
+        var target = change.Target.Value;
+        var previous = MemberOf(target);
+        var membership = change.NewMembership;
         var row = new MemberRecord
         {
             UserId = target,
@@ -101,7 +119,7 @@ internal sealed partial class RoomDraft
             Sender = change.Sender.Value,
             EventId = ev.EventId,
             Seq = ev.Seq,
-            Timestamp = now,
+            Timestamp = timestamp,
             Content = ContentText(change.Content),
             BanExpiresAt = membership == RoomMembership.Ban ? banExpiresAt : null,
             AdminInfo = adminInfo ?? previous?.AdminInfo,
@@ -114,7 +132,6 @@ internal sealed partial class RoomDraft
             InvitedCount = Head.InvitedCount + Delta(previous, row, RoomMembership.Invite),
         };
         _snapshot = null;
-        return ev;
     }
 
     /// <summary>Appends a state event other than a membership (power levels, join rules, name, ...).</summary>
@@ -178,7 +195,14 @@ internal sealed partial class RoomDraft
             throw new MembershipException(ErrorCode.BadJson, $"The {type} content is not canonical JSON: {ex.Message}");
         }
 
-        var eventId = EventSigning.ComputeEventId(pdu, Head.RoomVersion);
+        return AddEvent(pdu, EventSigning.ComputeEventId(pdu, Head.RoomVersion), type, stateKey, sender.Value, action, now);
+    }
+
+    /// <summary>Appends a signed PDU to the log as the next event and makes it the head's last event.</summary>
+    /// <exception cref="EventTooLargeException">The PDU exceeds <see cref="MaxPduBytes"/>.</exception>
+    private EventRecord AddEvent(JsonObject pdu, string eventId, string type, string stateKey, string sender, string action, DateTimeOffset now)
+    {
+        var seq = Head.Seq + 1;
         var bytes = CanonicalJson.Encode(pdu);
         if (bytes.Length > MaxPduBytes)
         {
@@ -191,7 +215,7 @@ internal sealed partial class RoomDraft
             EventId = eventId,
             Type = type,
             StateKey = stateKey,
-            Sender = sender.Value,
+            Sender = sender,
             Pdu = bytes,
             Timestamp = now,
             ChangeSeq = _events.Count == 0 ? seq : _events[0].ChangeSeq,
