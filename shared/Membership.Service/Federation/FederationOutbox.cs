@@ -235,7 +235,7 @@ public sealed partial class FederationOutbox
                     }
 
                     LogDead(_logger, txnId, destination.Value, attempt, error);
-                    deadLetter = new WebhookDeadLetter(cursor.RoomId, batch[0].Seq, "m.federation.send", body.ToJsonString(), attempt, batch[0].Timestamp, now, error);
+                    deadLetter = new WebhookDeadLetter(cursor.RoomId, batch[0].Seq, "m.federation.send", Encoding.UTF8.GetString(CanonicalJson.Encode(body)), attempt, batch[0].Timestamp, now, error);
                 }
             }
 
