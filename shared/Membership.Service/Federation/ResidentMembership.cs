@@ -103,7 +103,7 @@ public sealed partial class ResidentMembership(
     }
 
     /// <summary>
-    /// <c>PUT /send/{txnId}</c>: each PDU is a member event of one of the origin's own users in a room hosted here, or
+    /// <c>PUT /send/{txnId}</c>, answered with the result of each PDU by event ID: each PDU is a member event of one of the origin's own users in a room hosted here, or
     /// it is refused with a reason; EDUs are not used. The same transaction ID from the same origin is answered from
     /// memory (and each event is committed once in any case).
     /// </summary>
@@ -152,7 +152,7 @@ public sealed partial class ResidentMembership(
 
         LogTransaction(logger, txnId, origin.Value, pdus.Count, refused);
 
-        return new JsonObject { ["pdus"] = results };
+        return results;
     }
 
     /// <summary>One PDU of a transaction: its ID (null when it cannot be told) and the error, null when accepted.</summary>

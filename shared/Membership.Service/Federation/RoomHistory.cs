@@ -9,8 +9,8 @@ namespace Membership.Service.Federation;
 /// What a server in a room hosted here may fetch about it when it misses something: one event
 /// (<c>GET /event/{eventId}</c>), the state before an event as IDs (<c>/state_ids</c>), an event's auth chain
 /// (<c>/event_auth</c>). Only servers with users in the room are answered; an event is found among the rooms the
-/// asking server was ever sent (its outbox cursors), and only if it was joined when the event happened or after. A
-/// room or event it may not see reads as one that does not exist.
+/// asking server ever had a user in (its outbox cursors), and served if it was sent there or one of its users is
+/// joined now. A room or event it may not see reads as one that does not exist.
 /// </summary>
 public sealed class RoomHistory(RoomService rooms, MembershipStore store)
 {
@@ -20,10 +20,9 @@ public sealed class RoomHistory(RoomService rooms, MembershipStore store)
     {
         foreach (var cursor in await store.ReadFederationCursorsOfAsync(origin.Value, cancellationToken))
         {
-            // Joined now, or the event was among those it was sent (or could have been).
-            if (await store.ReadEventByIdAsync(cursor.RoomId, eventId, cancellationToken) is { } ev
-                && (cursor.JoinedCount > 0 || ev.Seq <= cursor.DeliveredSeq)
-                && RoomId.TryParse(cursor.RoomId, out var room, out _) && await rooms.HostedRoomAsync(room, cancellationToken) is not null)
+            // An event it was sent, or any while one of its users is joined (checked on the room's state, not the cursor's).
+            if (await store.ReadEventByIdAsync(cursor.RoomId, eventId, cancellationToken) is { } ev && RoomId.TryParse(cursor.RoomId, out var room, out _)
+                && (ev.Seq <= cursor.DeliveredSeq ? await rooms.HostedRoomAsync(room, cancellationToken) is not null : (await rooms.ReadLogAsync(room, cancellationToken))?.HasJoinedMember(origin) == true))
             {
                 return RoomLog.Pdu(ev);
             }
