@@ -151,7 +151,6 @@ public sealed partial class ResidentMembership(
         }
 
         LogTransaction(logger, txnId, origin.Value, pdus.Count, refused);
-
         return results;
     }
 
