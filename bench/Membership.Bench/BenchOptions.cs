@@ -15,7 +15,7 @@ internal sealed class BenchOptions
           --samples N          latency samples per operation per run (default 150; quick 20)
           --duration S         seconds per throughput phase (default 8; quick 2)
           --cold-trials N      cold-start trials per binary (default 9; quick 3)
-          --reuse-aot          reuse the existing Native AOT binaries (artifacts/package/membership or bench/.work/aot,
+          --reuse-aot          reuse the existing Native AOT binaries (artifacts/aot/membership or bench/.work/aot,
                                and bench/.work/baseline) instead of publishing them
           --skip-aot           measure the JIT build only (AOT figures are reported as not measured)
           --no-build           reuse the JIT build in bench/.work/build (fails if absent)

@@ -7,9 +7,11 @@ namespace Membership.Bench;
 
 /// <summary>
 /// The binaries measured. JIT: <c>dotnet build functions -c Release</c> into bench/.work/build (its own artifacts path,
-/// so concurrent builds of the checkout do not race it), run as <c>dotnet membership.dll</c>. AOT: <c>./publish.sh</c>'s
-/// <c>artifacts/package/membership</c>, copied to bench/.work/aot so a later publish cannot pull it away mid-run.
-/// Baseline: bench/ColdStartBaseline published with Native AOT into bench/.work/baseline.
+/// so concurrent builds of the checkout do not race it), run as <c>dotnet membership.dll</c>. AOT: <c>./publish.sh --aot</c>'s
+/// <c>artifacts/aot/membership</c>, copied to bench/.work/aot so a later publish cannot pull it away mid-run.
+/// Baseline: bench/ColdStartBaseline published with Native AOT into bench/.work/baseline. ReadyToRun: the isolated-worker
+/// package as ./publish.sh builds it (its own artifacts path, bench/.work/r2r), run on Kestrel as the JIT build is and,
+/// as "worker", started by the Functions host double as the host starts an isolated worker.
 /// </summary>
 internal static class Builds
 {
@@ -31,7 +33,7 @@ internal static class Builds
 
     public static async Task<ServiceBinary> AotAsync(BenchOptions options, Paths paths, List<string> notes, CancellationToken cancellationToken)
     {
-        var package = Path.Combine(paths.Repo, "artifacts", "package", "membership");
+        var package = Path.Combine(paths.Repo, "artifacts", "aot", "membership");
         var target = Path.Combine(paths.Work, "aot", "membership");
         Directory.CreateDirectory(Path.GetDirectoryName(target)!);
         if (options.ReuseAot)
@@ -47,17 +49,17 @@ internal static class Builds
             }
             else
             {
-                throw new BenchException("--reuse-aot: no artifacts/package/membership and no bench/.work/aot/membership; run without --reuse-aot once");
+                throw new BenchException("--reuse-aot: no artifacts/aot/membership and no bench/.work/aot/membership; run without --reuse-aot once");
             }
         }
         else
         {
-            Progress.Say("publishing the service with Native AOT (./publish.sh; takes minutes) ...");
+            Progress.Say("publishing the service with Native AOT (./publish.sh --aot; takes minutes) ...");
             string? failure;
             try
             {
-                await Processes.RunAsync("bash", ["publish.sh"], paths.Repo, Path.Combine(paths.Logs, "publish-aot.log"), BuildLimit, cancellationToken);
-                failure = File.Exists(package) ? null : "./publish.sh did not produce artifacts/package/membership";
+                await Processes.RunAsync("bash", ["publish.sh", "--aot"], paths.Repo, Path.Combine(paths.Logs, "publish-aot.log"), BuildLimit, cancellationToken);
+                failure = File.Exists(package) ? null : "./publish.sh did not produce artifacts/aot/membership";
             }
             catch (BenchException ex)
             {
@@ -87,6 +89,24 @@ internal static class Builds
         return new ServiceBinary("aot", target, []);
     }
 
+    public static async Task<ServiceBinary> ReadyToRunAsync(BenchOptions options, Paths paths, CancellationToken cancellationToken)
+    {
+        var dir = Path.Combine(paths.Work, "r2r");
+        var dll = Path.Combine(dir, "membership.dll");
+        if (!options.NoBuild)
+        {
+            Progress.Say("publishing the isolated-worker package (ReadyToRun, linux-x64) into bench/.work/r2r ...");
+            await Processes.RunAsync("dotnet", ["publish", "functions/Membership.Functions.csproj", "-c", "Release", "-r", "linux-x64", "--self-contained", "false", "-p:PublishReadyToRun=true",
+                "--artifacts-path", Path.Combine(paths.Work, "build-r2r"), "-o", dir, "--nologo", "-v", "quiet"],
+                paths.Repo, Path.Combine(paths.Logs, "publish-r2r.log"), BuildLimit, cancellationToken);
+        }
+
+        return File.Exists(dll) ? new ServiceBinary("r2r", "dotnet", [dll]) : throw new BenchException($"{dll} is missing (publish without --no-build)");
+    }
+
+    /// <summary>The ReadyToRun package as an isolated worker under the Functions host double (<see cref="ColdStart"/> starts it).</summary>
+    public static ServiceBinary Worker(ServiceBinary readyToRun) => new("worker", readyToRun.Args[0], []);
+
     public static async Task<ServiceBinary> BaselineAsync(BenchOptions options, Paths paths, CancellationToken cancellationToken)
     {
         var dir = Path.Combine(paths.Work, "baseline");
@@ -108,11 +128,16 @@ internal static class Builds
     public static JsonObject Describe(ServiceBinary binary)
     {
         ArgumentNullException.ThrowIfNull(binary);
-        var file = binary.Name == "jit" ? binary.Args[0] : binary.File;
+        var file = binary.Name is "jit" or "r2r" ? binary.Args[0] : binary.File;
         var info = new FileInfo(file);
         return new JsonObject
         {
-            ["command"] = binary.Name == "jit" ? $"dotnet {file}" : file,
+            ["command"] = binary.Name switch
+            {
+                "jit" or "r2r" => $"dotnet {file}",
+                "worker" => $"dotnet {file} (isolated worker, started by the Functions host double)",
+                _ => file,
+            },
             ["size_bytes"] = info.Exists ? info.Length : null,
             ["built"] = info.Exists ? info.LastWriteTimeUtc.ToString("O", CultureInfo.InvariantCulture) : null,
         };

@@ -5,10 +5,12 @@ using System.Net.Http.Headers;
 namespace Membership.Bench;
 
 /// <summary>
-/// Cold start (DESIGN.md §10): from <see cref="Process.Start()"/> to the first successful response, for the service's
-/// AOT and JIT builds (first <c>GET /account/whoami</c> with a token issued beforehand against the same storage: a token
-/// lookup, one storage read) and for the empty AOT baseline app (first <c>GET /probe</c>: one storage read). The
-/// binaries take turns within each trial (the order rotates), so a ratio is computed pairwise inside one trial.
+/// Cold start: from <see cref="Process.Start()"/> to the first successful response, for each way the service runs —
+/// the AOT custom handler, JIT and ReadyToRun on Kestrel, the ReadyToRun package as an isolated worker started by the
+/// Functions host double (process start to the first answer proxied through the double's front door) — with the first
+/// <c>GET /account/whoami</c> with a token issued beforehand against the same storage (a token lookup, one storage
+/// read), and for the empty AOT baseline app (first <c>GET /probe</c>: one storage read). The binaries take turns
+/// within each trial (the order rotates), so a ratio is computed pairwise inside one trial.
 /// </summary>
 internal sealed class ColdStart(BenchOptions options, Paths paths, IReadOnlyList<ServiceBinary> binaries, CancellationToken cancellationToken)
 {
@@ -26,7 +28,7 @@ internal sealed class ColdStart(BenchOptions options, Paths paths, IReadOnlyList
 
         // Setup with a service binary (JIT preferred: the reference runtime): tables, a token, a room; and a row for
         // the baseline app to read, so both sides read an entity that exists.
-        var setupBinary = binaries.OrderBy(b => b.Name == "jit" ? 0 : 1).First(b => b.Name != "baseline");
+        var setupBinary = binaries.OrderBy(b => b.Name == "jit" ? 0 : 1).First(b => b.Name is not ("baseline" or "worker"));
         string token, room;
         using (var service = await RunningService.StartAsync(setupBinary, connection, Prefix, paths, "coldstart-setup", cancellationToken))
         using (var client = new ServiceClient(service.Port))
@@ -89,6 +91,11 @@ internal sealed class ColdStart(BenchOptions options, Paths paths, IReadOnlyList
 
     private async Task<ColdStartSample> TrialAsync(ServiceBinary binary, int trial, string connection, string prefix, string token, string room)
     {
+        if (binary.Name == "worker")
+        {
+            return await WorkerTrialAsync(binary, trial, connection, prefix, token, room);
+        }
+
         var port = Processes.FreePort();
         var isBaseline = binary.Name == "baseline";
         var first = isBaseline ? "/probe" : "/_matrix/client/v3/account/whoami";
@@ -169,6 +176,55 @@ internal sealed class ColdStart(BenchOptions options, Paths paths, IReadOnlyList
         finally
         {
             Processes.Stop(process);
+        }
+    }
+
+    /// <summary>
+    /// The isolated worker as the Functions host runs it: the double's gRPC server and front door are up before the
+    /// clock starts; the time runs from the worker's process start to the first successful answer through the front door.
+    /// </summary>
+    private async Task<ColdStartSample> WorkerTrialAsync(ServiceBinary binary, int trial, string connection, string prefix, string token, string room)
+    {
+        var options = new Membership.HostDouble.FunctionsHostOptions { WorkerPath = binary.File, StartTimeout = StartLimit };
+        foreach (var (key, value) in binary.StartInfo(0, connection, prefix).Environment.Where(e => e.Key.StartsWith("Membership__", StringComparison.Ordinal)))
+        {
+            options.Settings[key] = value;
+        }
+
+        Membership.HostDouble.FunctionsHostDouble host;
+        try
+        {
+            host = await Membership.HostDouble.FunctionsHostDouble.StartAsync(options, cancellationToken);
+        }
+        catch (Membership.HostDouble.HostDoubleException ex)
+        {
+            throw new BenchException($"worker did not start: {ex.Message.Split('\n')[0]}");
+        }
+
+        await using (host)
+        {
+            host.Client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            while (host.SinceProcessStart < StartLimit)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                using var response = await host.Client.GetAsync(new Uri("/_matrix/client/v3/account/whoami", UriKind.Relative), cancellationToken);
+                if (response.IsSuccessStatusCode)
+                {
+                    var firstMs = host.SinceProcessStart.TotalMilliseconds;
+                    using var members = await host.Client.GetAsync(new Uri(ServiceClient.Room(room, "members"), UriKind.Relative), cancellationToken);
+                    var membersMs = members.IsSuccessStatusCode ? host.SinceProcessStart.TotalMilliseconds : double.NaN;
+                    return new ColdStartSample(binary.Name, trial, firstMs, membersMs, double.NaN);
+                }
+
+                if ((int)response.StatusCode != 503)
+                {
+                    throw new BenchException($"the worker's first whoami answered {(int)response.StatusCode}");
+                }
+
+                await Task.Delay(1, cancellationToken);
+            }
+
+            throw new BenchException($"the worker gave no successful response within {StartLimit.TotalSeconds:0} s");
         }
     }
 }

@@ -97,7 +97,23 @@ try
         }
     }
 
-    var coldBinaries = new[] { aot, jit, baseline }.OfType<ServiceBinary>().ToList();
+    // The ReadyToRun package, on Kestrel and as an isolated worker under the host double: cold start only.
+    ServiceBinary? r2r = null;
+    if (options.Measures("coldstart") && !token.IsCancellationRequested)
+    {
+        try
+        {
+            r2r = await Builds.ReadyToRunAsync(options, paths, token);
+            builds["r2r"] = Builds.Describe(r2r);
+            builds["worker"] = Builds.Describe(Builds.Worker(r2r));
+        }
+        catch (Exception ex) when (ex is BenchException or OperationCanceledException)
+        {
+            errors.Add("ReadyToRun publish: " + ex.Message);
+        }
+    }
+
+    var coldBinaries = new[] { aot, jit, r2r, r2r is null ? null : Builds.Worker(r2r), baseline }.OfType<ServiceBinary>().ToList();
     if (options.Measures("coldstart") && !token.IsCancellationRequested && coldBinaries.Any(b => b.Name != "baseline"))
     {
         var coldStart = new ColdStart(options, paths, coldBinaries, token);

@@ -14,7 +14,16 @@ internal sealed class Report
     public static readonly string[] Scenarios = ["many_rooms", "hot_room", "hot_room_2_instances"];
     private static readonly string[] BuildOrder = ["aot", "jit"];
     private static readonly string[] RoundTripHeader = ["operation", "request path", "background", "request-path requests", "background requests"];
-    private static readonly string[] ColdBinaries = ["aot", "jit", "baseline"];
+    private static readonly string[] ColdBinaries = ["aot", "jit", "r2r", "worker", "baseline"];
+
+    private static string ColdLabel(string binary) => binary switch
+    {
+        "aot" => "AOT custom handler",
+        "jit" => "JIT on Kestrel",
+        "r2r" => "ReadyToRun on Kestrel",
+        "worker" => "isolated worker (ReadyToRun, host double)",
+        _ => "empty AOT app (1 read)",
+    };
 
     public static readonly string[] OpOrder = ["join", "invite", "kick", "ban", "unban", "leave", "kick_user_out_20", "members", "issue_token", "whoami_first_use"];
 
@@ -352,7 +361,9 @@ internal sealed class Report
 
         cold["ratio_aot_vs_baseline"] = J(ColdRatio("aot", "baseline"));
         cold["ratio_jit_vs_aot"] = J(ColdRatio("jit", "aot"));
-        cold["first_request"] = "service: GET /_matrix/client/v3/account/whoami with a token issued beforehand (one storage read); baseline: GET /probe (one storage read); then the service's first GET /members";
+        cold["ratio_r2r_vs_aot"] = J(ColdRatio("r2r", "aot"));
+        cold["ratio_worker_vs_aot"] = J(ColdRatio("worker", "aot"));
+        cold["first_request"] = "service: GET /_matrix/client/v3/account/whoami with a token issued beforehand (one storage read); baseline: GET /probe (one storage read); then the service's first GET /members; the worker's through the Functions host double's front door, timed from the worker's process start";
         root["cold_start"] = cold;
 
         root["targets"] = new JsonArray([.. Targets.Select(t => (JsonNode)new JsonObject
@@ -451,13 +462,13 @@ internal sealed class Report
                 continue;
             }
 
-            rows.Add([binary == "baseline" ? "empty AOT app (1 read)" : binary, F(ColdMedian(binary, c => c.FirstSuccessMs), "0"), F(s.Min(c => c.FirstSuccessMs), "0"), F(s.Max(c => c.FirstSuccessMs), "0"),
+            rows.Add([ColdLabel(binary), F(ColdMedian(binary, c => c.FirstSuccessMs), "0"), F(s.Min(c => c.FirstSuccessMs), "0"), F(s.Max(c => c.FirstSuccessMs), "0"),
                 binary == "baseline" ? "-" : F(ColdMedian(binary, c => c.FirstMembersMs), "0"), F(ColdMedian(binary, c => c.RssMb))]);
         }
 
         if (_cold.Count > 0)
         {
-            Table(sb, markdown, $"Cold start: process start to first successful response ({_options.ColdTrials} trials; AOT/baseline {F(ColdRatio("aot", "baseline"), "0.00")}, JIT/AOT {F(ColdRatio("jit", "aot"), "0.00")}, pairwise per trial)", rows);
+            Table(sb, markdown, $"Cold start: process start to first successful response ({_options.ColdTrials} trials; AOT/baseline {F(ColdRatio("aot", "baseline"), "0.00")}, JIT/AOT {F(ColdRatio("jit", "aot"), "0.00")}, ReadyToRun/AOT {F(ColdRatio("r2r", "aot"), "0.00")}, worker/AOT {F(ColdRatio("worker", "aot"), "0.00")}, pairwise per trial)", rows);
         }
 
         // Memory.

@@ -48,9 +48,9 @@ internal sealed class AdminRequests(IOptions<TencentOptions> options, AdminRateL
 
     /// <summary>The calling App administrator as the Matrix user their events are sent by.</summary>
     public UserId ActingUser(string identifier) =>
-        !identifier.Contains(':', StringComparison.Ordinal) && UserId.TryParse($"@{identifier}:{server.Name}", out var user, out _)
+        !identifier.StartsWith('@') && Core.Identifiers.Account.TryParse(identifier, server.Name, out var user, out _)
             ? user
-            : throw new TencentException(TencentCodes.BadCredentials, $"identifier {identifier} cannot act in rooms: it is not a valid account name");
+            : throw new TencentException(TencentCodes.BadCredentials, $"identifier cannot act in rooms: it is not an account ({Core.Identifiers.Account.Rule})");
 
     /// <summary>A room of this server by its Tencent RoomId: the opaque part of <c>!{RoomId}:{server}</c>.</summary>
     public RoomId Room(string roomId, string path = "RoomId")
@@ -63,22 +63,9 @@ internal sealed class AdminRequests(IOptions<TencentOptions> options, AdminRateL
         return RoomId.TryParse($"!{roomId}:{server.Name}", out var room, out var error) ? room : throw TencentException.InvalidParameter($"{path} {error}");
     }
 
-    /// <summary>Account <c>A</c> is <c>@A:{server}</c>; a full Matrix user ID is taken as it is.</summary>
-    public UserId Account(string account, string path)
-    {
-        if (account.Length == 0)
-        {
-            throw TencentException.InvalidParameter($"{path} holds an empty account");
-        }
-
-        var isMatrixId = account.StartsWith('@') && account.Contains(':', StringComparison.Ordinal);
-        if (!isMatrixId && account.Contains(':', StringComparison.Ordinal))
-        {
-            throw TencentException.InvalidParameter($"{path} holds {account}, which has a ':' but is not a Matrix user ID");
-        }
-
-        return UserId.TryParse(isMatrixId ? account : $"@{account}:{server.Name}", out var user, out var error) ? user : throw TencentException.InvalidParameter($"{path} holds {account}: {error}");
-    }
+    /// <summary>An account as <see cref="Core.Identifiers.Account"/> has it: <c>A</c> is <c>@A:{server}</c>; a full Matrix user ID is taken as it is.</summary>
+    public UserId Account(string account, string path) =>
+        Core.Identifiers.Account.TryParse(account, server.Name, out var user, out var error) ? user : throw TencentException.InvalidParameter($"{path} {error}");
 
     /// <summary>Distinct accounts (the count is checked by the body reader against the field's bounds).</summary>
     public IReadOnlyList<UserId> Accounts(IReadOnlyList<string>? accounts, string path)

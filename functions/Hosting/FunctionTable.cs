@@ -33,7 +33,7 @@ internal static partial class FunctionTable
 /// <param name="Summary">The function class's XML summary.</param>
 /// <param name="Description">The function class's XML remarks.</param>
 /// <param name="RequestBody">The type its request body is read as, when it reads one.</param>
-/// <param name="Method">Its method (the API explorer describes operations by their method).</param>
+/// <param name="FindMethod">Finds its method by reflection (only the OpenAPI document needs it, so never at start-up).</param>
 /// <param name="Invoke">Builds the function's class from the services and runs it.</param>
 /// <param name="Describe">Adds its result type's response metadata (status, schema) to an endpoint.</param>
 internal sealed record HttpFunction(
@@ -43,7 +43,7 @@ internal sealed record HttpFunction(
     string? Summary,
     string? Description,
     Type? RequestBody,
-    System.Reflection.MethodInfo Method,
+    Func<System.Reflection.MethodInfo> FindMethod,
     Func<IServiceProvider, HttpRequest, Task<IResult>> Invoke,
     Action<EndpointBuilder> Describe)
 {
@@ -51,6 +51,9 @@ internal sealed record HttpFunction(
     public Surface Surface { get; } = Surfaces.Of(Route);
 
     public RoutePattern Pattern { get; } = RoutePatternFactory.Parse(Route);
+
+    /// <summary>The function's method: the API explorer describes an operation by it.</summary>
+    public System.Reflection.MethodInfo Method => FindMethod();
 }
 
 /// <summary>One timer-triggered function.</summary>

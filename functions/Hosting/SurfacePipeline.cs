@@ -79,7 +79,7 @@ internal sealed partial class SurfacePipeline(ILogger<SurfacePipeline> logger, T
             }
             else
             {
-                await WriteFailureAsync(http, surface, surface == Surface.Admin
+                await WriteFailureAsync(http, surface, RouteArguments.HasDotSegment(http) ? DotSegments(surface) : surface == Surface.Admin
                     ? Admin.UnknownCommand.UnknownCommand.Refusal(http.Request.Method, http.Request.Path)
                     : FunctionRoutes.AnyMatches(path)
                         ? new MatrixException(ErrorCode.Unrecognized, "Unrecognized request: wrong method", StatusCodes.Status405MethodNotAllowed)

@@ -1,29 +1,20 @@
 // Room membership service on Azure Functions Flex Consumption (FC1).
 //
-// The service is one ASP.NET Core app deployed as the Functions *custom handler* (DESIGN.md §1):
-// the Functions host proxies each HTTP request, path and headers intact, to the `membership`
-// executable named in host.json. Everything is stored in Azure Table Storage, reached with the
-// app's user-assigned managed identity; no account keys, no instrumentation keys, secrets in
-// Key Vault.
+// One app, two packages of the same code (docs/deploy.md says which to pick):
+//  - package 'worker' (default): the isolated-worker package (./publish.sh; ReadyToRun), runtime dotnet-isolated
+//    '10.0' (the string, not '10'). The Functions host starts the worker and proxies HTTP to it; functions come from
+//    functions.metadata.
+//  - package 'aot': the Native AOT custom-handler package (./publish.sh --aot), the fastest cold start. host.json's
+//    customHandler section names the `membership` executable the host starts; the stack is the custom runtime
+//    (version customRuntimeVersion, default '1.0'; `az functionapp list-flexconsumption-runtimes -l <region>` lists
+//    what your region offers).
+// Flex has no FUNCTIONS_WORKER_RUNTIME app setting: the stack is functionAppConfig.runtime. Everything is stored in
+// Azure Table Storage, reached with the app's user-assigned managed identity; no account keys, no instrumentation
+// keys, secrets in Key Vault.
 //
-// Deploy (resource-group scope; see infra/README.md):
+// Deploy (resource-group scope; see docs/deploy.md): `azd up`, or
 //   az group create -n <rg> -l <flex region>
 //   az deployment group create -g <rg> -f infra/bicep/main.bicep -p infra/bicep/main.bicepparam
-//
-// Runtime choice for a custom handler on Flex: functionAppConfig.runtime = dotnet-isolated / '10.0'.
-//  - Flex has no FUNCTIONS_WORKER_RUNTIME app setting: the stack is functionAppConfig.runtime
-//    (azure.md §4). What actually starts our process is host.json's customHandler section, not
-//    the stack name.
-//  - The custom-handler docs say to pick the .NET stack when creating the app in Azure, and
-//    Microsoft's .NET custom-handler sample on FC1 (mcp-sdk-functions-hosting-dotnet) deploys with
-//    runtime name dotnet-isolated (azure.md §3). The dotnet-isolated image carries the .NET
-//    runtime, so the handler starts whether the package holds the Native AOT binary (DESIGN.md §1)
-//    or a framework-dependent apphost.
-//  - Version '10.0' matches the app's net10.0 target; Azure requires '10.0', not '10', for
-//    dotnet-isolated (azure.md §4).
-//  - `custom` exists in the ARM runtime enum and is allowed by the runtimeName parameter, but the
-//    reference does not show it verified on Flex (nor its version string); check
-//    `az functionapp list-flexconsumption-runtimes -l <region>` before switching to it.
 
 targetScope = 'resourceGroup'
 
@@ -42,15 +33,15 @@ param tags { *: string } = {}
 
 // ---------------------------------------------------------------- hosting
 
-@description('functionAppConfig.runtime.name. dotnet-isolated is the .NET stack the custom handler runs on (see the header comment).')
+@description('Which package is deployed: worker (the isolated-worker package, ./publish.sh) or aot (the Native AOT custom-handler package, ./publish.sh --aot).')
 @allowed([
-  'dotnet-isolated'
-  'custom'
+  'worker'
+  'aot'
 ])
-param runtimeName string = 'dotnet-isolated'
+param package string = 'worker'
 
-@description('functionAppConfig.runtime.version: \'10.0\' (the string, not \'10\') for dotnet-isolated on .NET 10.')
-param runtimeVersion string = '10.0'
+@description('functionAppConfig.runtime.version of the custom runtime the aot package runs on (the worker package always runs on dotnet-isolated 10.0).')
+param customRuntimeVersion string = '1.0'
 
 @description('Maximum number of instances the app scales out to (Flex: 1-1000, default 100).')
 @minValue(1)
@@ -226,8 +217,8 @@ module functionApp 'modules/functionapp.bicep' = {
     tableEndpoint: storage.outputs.tableEndpoint
     deploymentContainerName: storage.outputs.deploymentContainerName
     appInsightsConnectionString: monitoring.outputs.connectionString
-    runtimeName: runtimeName
-    runtimeVersion: runtimeVersion
+    runtimeName: package == 'worker' ? 'dotnet-isolated' : 'custom'
+    runtimeVersion: package == 'worker' ? '10.0' : customRuntimeVersion
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
     alwaysReadyHttpInstances: alwaysReadyHttpInstances

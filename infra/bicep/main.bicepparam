@@ -8,6 +8,10 @@ using './main.bicep'
 
 param baseName = 'membership'
 
+// The package deployed: 'worker' (./publish.sh, the isolated worker) or 'aot' (./publish.sh --aot, the Native AOT
+// custom handler; see main.aot.bicepparam).
+param package = 'worker'
+
 // Defaults to the resource group's region; it must offer Flex Consumption.
 // param location = 'westeurope'
 

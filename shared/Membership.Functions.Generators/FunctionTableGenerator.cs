@@ -64,7 +64,7 @@ public sealed class FunctionTableGenerator : IIncrementalGenerator
             code.AppendLine($"            Summary: {Literal(m.Summary)},");
             code.AppendLine($"            Description: {Literal(m.Description)},");
             code.AppendLine($"            RequestBody: {(m.RequestBody is null ? "null" : $"typeof({m.RequestBody})")},");
-            code.AppendLine($"            Method: typeof({m.TypeName}).GetMethod({Literal(m.MethodName)})!,");
+            code.AppendLine($"            FindMethod: static () => typeof({m.TypeName}).GetMethod({Literal(m.MethodName)})!,");
             code.AppendLine($"            Invoke: static async (services, request) => await {m.NewInstance()}.{m.MethodName}(request),");
             code.AppendLine($"            Describe: {(m.ResultDescribed ? $"static builder => {m.ResultType}.Describe(builder)" : "static _ => { }")}),");
         }

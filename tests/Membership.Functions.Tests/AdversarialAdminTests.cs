@@ -94,3 +94,54 @@ public sealed class AdversarialAdminTests(FaultyStorageHost host) : IClassFixtur
         Assert.Equal(before, (await _api.ReadRoomAsync(room))!.Head.ETag);
     }
 }
+
+/// <summary>Accounts the admin surface names (issue #12, item 7): one rule for every account field, each refusal 100002 naming the field.</summary>
+public sealed class AdversarialAdminAccountTests(ServiceFixture fixture) : IClassFixture<ServiceFixture>
+{
+    private readonly RoomEngineCalls _api = new(fixture);
+
+    [Theory]
+    [InlineData("bob\n")]
+    [InlineData("bob ")]
+    [InlineData(" bob")]
+    [InlineData("bo\u202Eb")]
+    [InlineData("bo\u200Bb")]
+    [InlineData("bøb")]
+    [InlineData("bo\tb")]
+    [InlineData("@bob\n:localhost")]
+    [InlineData("")]
+    public async Task IssueTokenRefusesAnAccountOutsideTheAccountRule(string account)
+    {
+        var envelope = await _api.PostAsync("issue_token", new JsonObject { ["UserId"] = account }, service: "membership_admin");
+
+        RoomEngineCalls.AssertCode(envelope, 100002, "UserId");
+        Assert.Null(envelope["AccessToken"]);
+    }
+
+    [Theory]
+    [InlineData("Alice_1")]
+    [InlineData("a.b=c-d/e+f")]
+    public async Task IssueTokenTakesAnyAccountOfTheRule(string account)
+    {
+        var envelope = await _api.PostAsync("issue_token", new JsonObject { ["UserId"] = account }, service: "membership_admin");
+
+        RoomEngineCalls.AssertOk(envelope);
+        Assert.Equal($"@{account}:{RoomEngineCalls.Server}", (string?)envelope["UserId"]);
+    }
+
+    [Fact]
+    public async Task EveryAccountFieldOfARoomCommandFollowsTheSameRule()
+    {
+        var owner = RoomEngineCalls.Unique("owner");
+        var room = await _api.CreateRoomAsync(owner);
+        var bad = "eve\u202E";
+
+        RoomEngineCalls.AssertCode(await _api.PostAsync("kick_user_out", new JsonObject { ["RoomId"] = room, ["MemberList_Account"] = new JsonArray(bad), ["Reason"] = "r" }), 100002, "MemberList_Account");
+        RoomEngineCalls.AssertCode(await _api.PostAsync("ban_room_member", new JsonObject { ["RoomId"] = room, ["MemberList_Account"] = new JsonArray(bad), ["Reason"] = "r", ["Duration"] = 60 }), 100002, "MemberList_Account");
+        RoomEngineCalls.AssertCode(await _api.PostAsync("change_room_owner", new JsonObject { ["RoomId"] = room, ["NewOwner_Account"] = bad }), 100002, "NewOwner_Account");
+        RoomEngineCalls.AssertCode(await _api.PostAsync("update_room_member_info", new JsonObject { ["RoomId"] = room, ["MemberInfo"] = new JsonObject { ["Member_Account"] = bad } }), 100002, "Member_Account");
+        var other = RoomEngineCalls.Unique("other");
+        RoomEngineCalls.AssertCode(await _api.PostAsync("create_room", new JsonObject { ["RoomInfo"] = new JsonObject { ["RoomId"] = other, ["RoomType"] = "Conference", ["Owner_Account"] = "own er" } }), 100002, "Owner_Account");
+        Assert.Null(await _api.ReadRoomAsync(other));
+    }
+}

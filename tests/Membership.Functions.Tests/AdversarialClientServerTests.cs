@@ -340,3 +340,75 @@ public sealed class AdversarialClientServerTests(ServiceFixture fixture) : IClas
         AssertError(await fixture.GetAsync(Room(room, $"/state/m.room.member/{Uri.EscapeDataString(creator)}"), user), 403, "M_FORBIDDEN");
     }
 }
+
+/// <summary>
+/// Dot-segments in request paths (issue #12, item 6): routing resolves <c>..</c> before it matches, so a path could be
+/// routed as one resource and acted on as another. Every surface refuses them, plain or percent-encoded, with nothing
+/// written; the requests are sent exactly as written (no client-side normalisation).
+/// </summary>
+public sealed class AdversarialPathTests(ServiceFixture fixture) : IClassFixture<ServiceFixture>
+{
+    [Theory]
+    [InlineData("/state/m.room.member/{user}/../../m.room.power_levels/")]
+    [InlineData("/state/m.room.member/{user}/%2e%2e/%2E%2E/m.room.power_levels/")]
+    [InlineData("/state/m.room.member/{user}/.%2e/.%2E/m.room.power_levels/")]
+    public async Task AStateWriteWhosePathClimbsOutOfItsStateKeyIsRefusedAndWritesNothing(string rest)
+    {
+        var owner = await fixture.NewUserAsync("owner");
+        var room = await fixture.CreateRoomAsync(owner);
+        var before = (await fixture.HeadAsync(room)).Seq;
+
+        var path = Room(room, rest.Replace("{user}", Uri.EscapeDataString(owner.UserId), StringComparison.Ordinal));
+        var (status, body) = await SendExactAsync(HttpMethod.Put, path, owner, """{"users_default":100}""");
+
+        Assert.Equal(400, status);
+        Assert.Equal("M_UNRECOGNIZED", (string?)body?["errcode"]);
+        Assert.Equal(before, (await fixture.HeadAsync(room)).Seq);
+    }
+
+    [Theory]
+    [InlineData("..")]
+    [InlineData("%2e%2e")]
+    [InlineData(".")]
+    public async Task AJoinWhosePathStepsFromOneRoomIntoAnotherIsRefused(string dots)
+    {
+        var owner = await fixture.NewUserAsync("owner");
+        var open = await fixture.CreateRoomAsync(owner, new JsonObject { ["preset"] = "public_chat" });
+        var closed = await fixture.CreateRoomAsync(owner, new JsonObject { ["preset"] = "private_chat" });
+        var intruder = await fixture.NewUserAsync("intruder");
+
+        var path = $"{V3}/rooms/{Uri.EscapeDataString(open)}/{dots}/{Uri.EscapeDataString(closed)}/join";
+        var (status, body) = await SendExactAsync(HttpMethod.Post, path, intruder, "{}");
+
+        Assert.Equal(400, status);
+        Assert.Equal("M_UNRECOGNIZED", (string?)body?["errcode"]);
+        Assert.Null(await fixture.MembershipAsync(open, intruder));
+        Assert.Null(await fixture.MembershipAsync(closed, intruder));
+    }
+
+    [Theory]
+    [InlineData("/v4/room_config/../room_engine_http_srv/get_room_info")]
+    [InlineData("/v4/room_engine_http_srv/%2e%2e/room_engine_http_srv/get_room_info")]
+    public async Task AnAdminCommandPathWithDotSegmentsIsRefusedInTheEnvelope(string path)
+    {
+        var (status, body) = await SendExactAsync(HttpMethod.Post, $"{path}?{ServiceFixture.AdminQuery()}", null, """{"RoomId":"x"}""");
+
+        Assert.Equal(200, status);
+        Assert.Equal(60002, (int?)body?["ErrorCode"]);
+    }
+
+    /// <summary>Sends <paramref name="path"/> byte for byte: HttpClient would otherwise resolve the dot-segments itself.</summary>
+    private async Task<(int Status, JsonNode? Body)> SendExactAsync(HttpMethod method, string path, TestUser? user, string body)
+    {
+        var uri = new Uri(fixture.BaseAddress.GetLeftPart(UriPartial.Authority) + path, new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true });
+        using var request = new HttpRequestMessage(method, uri) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        if (user is not null)
+        {
+            request.Headers.Authorization = new("Bearer", user.Token);
+        }
+
+        using var response = await fixture.Http.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        return ((int)response.StatusCode, text.Length == 0 ? null : JsonNode.Parse(text));
+    }
+}

@@ -93,8 +93,12 @@ public sealed class RoomEngineBanTests(ServiceFixture fixture) : IClassFixture<S
         Assert.Equal(20, (await BannedAsync(room, 100)).AsArray().Count);
     }
 
-    [Fact]
-    public async Task BannedListPagesWithNextOffsetAndLeavesOutBansThatRanOut()
+    /// <summary>Tencent's sample sends <c>"Offset": 0</c> and loops until NextOffset is 0; its field table names the cursor <c>Next</c>, a string.</summary>
+    [Theory]
+    [InlineData("Offset", false)]
+    [InlineData("Next", false)]
+    [InlineData("Next", true)]
+    public async Task BannedListPagesByOffsetUntilNextOffsetIsZeroAndLeavesOutBansThatRanOut(string field, bool asString)
     {
         var room = await _api.CreateRoomAsync(RoomEngineCalls.Unique("owner"));
         var prefix = RoomEngineCalls.Unique("bl");
@@ -104,19 +108,21 @@ public sealed class RoomEngineBanTests(ServiceFixture fixture) : IClassFixture<S
         await Task.Delay(TimeSpan.FromSeconds(1.5));
 
         var seen = new List<string>();
-        var next = "0"; // Tencent's samples start from 0
+        var offset = 0;
         var pages = 0;
         do
         {
-            var response = (await _api.OkAsync("get_banned_member_list", new JsonObject { ["RoomId"] = room, ["Limit"] = 2, ["Next"] = next }))["Response"]!;
+            var body = new JsonObject { ["RoomId"] = room, ["Limit"] = 2, [field] = asString ? offset.ToString(System.Globalization.CultureInfo.InvariantCulture) : offset };
+            var response = (await _api.OkAsync("get_banned_member_list", body))["Response"]!;
             var list = response["BannedAccountList"]!.AsArray();
             Assert.InRange(list.Count, 1, 2);
             seen.AddRange(list.Select(b => (string)b!["Member_Account"]!));
             Assert.All(list, b => Assert.True((long)b!["BannedUntil"]! > DateTimeOffset.UtcNow.ToUnixTimeSeconds()));
-            next = (string)response["NextOffset"]!;
+            Assert.Equal(System.Text.Json.JsonValueKind.Number, response["NextOffset"]!.GetValueKind());
+            offset = (int)response["NextOffset"]!;
             pages++;
         }
-        while (next.Length > 0);
+        while (offset != 0);
 
         Assert.Equal(longBans, seen);
         Assert.Equal(3, pages);
@@ -165,6 +171,8 @@ public sealed class RoomEngineBanTests(ServiceFixture fixture) : IClassFixture<S
     [InlineData("get_banned_member_list", """{"RoomId":"r","Limit":101}""", "Limit")]
     [InlineData("get_banned_member_list", """{"RoomId":"r","Limit":0}""", "Limit")]
     [InlineData("get_banned_member_list", """{"RoomId":"r","Next":"%%"}""", "Next")]
+    [InlineData("get_banned_member_list", """{"RoomId":"r","Next":-1}""", "Next")]
+    [InlineData("get_banned_member_list", """{"RoomId":"r","Offset":-1}""", "Offset")]
     public async Task InvalidUnbanOrListIs100002NamingTheField(string command, string body, string field)
     {
         var envelope = await _api.PostRawAsync($"/v4/room_engine_http_srv/{command}?{ServiceFixture.AdminQuery()}", body);

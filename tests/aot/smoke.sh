@@ -5,9 +5,9 @@
 # the first successful membership response. Run ./publish.sh first. Exit 0 only if every step answers as expected.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
-package="${1:-$root/artifacts/package}"
+package="${1:-$root/artifacts/aot}"
 binary="$package/membership"
-[ -x "$binary" ] || { echo "smoke.sh: $binary is missing; run ./publish.sh first" >&2; exit 2; }
+[ -x "$binary" ] || { echo "smoke.sh: $binary is missing; run ./publish.sh --aot first" >&2; exit 2; }
 [ -x "$root/node_modules/.bin/azurite-table" ] || (cd "$root" && npm ci --no-audit --no-fund)
 
 free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1]);s.close()'; }

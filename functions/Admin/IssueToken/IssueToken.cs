@@ -1,5 +1,4 @@
 using System.ComponentModel;
-using Membership.Core.Identifiers;
 using Membership.Functions.Hosting;
 using Membership.Service;
 
@@ -16,14 +15,8 @@ internal sealed class IssueToken(AdminRequests admin, TokenService tokens)
     public async Task<TencentOk<IssueTokenReply>> Run([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = AdminRequests.MembershipAdmin + "issue_token")] HttpRequest req)
     {
         var call = await admin.ReadAsync<IssueTokenBody>(req);
-        var text = call.Body.UserId.Length > 0 ? call.Body.UserId : throw TencentException.InvalidParameter("UserId must be a non-empty string");
         var server = admin.Server;
-        var id = text.StartsWith('@') ? text : $"@{text}:{server.Name}";
-        if (!UserId.TryParse(id, out var user, out var error))
-        {
-            throw TencentException.InvalidParameter($"UserId: {error}");
-        }
-
+        var user = admin.Account(call.Body.UserId, nameof(call.Body.UserId));
         if (!server.IsLocal(user))
         {
             throw TencentException.InvalidParameter($"UserId: {user} is not a user of this server ({server.Name})");
@@ -36,7 +29,7 @@ internal sealed class IssueToken(AdminRequests admin, TokenService tokens)
 
 internal sealed record IssueTokenBody
 {
-    [Description("An account of this server (alice) or its full Matrix user ID (@alice:server).")]
+    [Description("An account of this server (alice) or its full Matrix user ID (@alice:server): " + Core.Identifiers.Account.Rule + ".")]
     [MaxBytes(255)]
     public required string UserId { get; init; }
 }

@@ -45,7 +45,7 @@ param deploymentContainerName string
 @description('Application Insights connection string.')
 param appInsightsConnectionString string
 
-@description('functionAppConfig.runtime.name (see main.bicep for why dotnet-isolated).')
+@description('functionAppConfig.runtime.name: dotnet-isolated for the worker package, the custom runtime for the AOT package (main.bicep).')
 @allowed([
   'dotnet-isolated'
   'custom'
@@ -119,7 +119,8 @@ resource plan 'Microsoft.Web/serverfarms@2025-03-01' = {
 resource app 'Microsoft.Web/sites@2025-03-01' = {
   name: appName
   location: location
-  tags: tags
+  // azd finds the app to deploy to by this tag (azure.yaml: services.api).
+  tags: union(tags, { 'azd-service-name': 'api' })
   kind: 'functionapp,linux'
   identity: {
     type: 'UserAssigned'
