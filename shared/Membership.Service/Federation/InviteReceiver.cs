@@ -118,7 +118,8 @@ public sealed partial class InviteReceiver(RoomService rooms, EventSignatures si
             return InviteOutcome.Refused(ErrorCode.Forbidden, signatureProblem);
         }
 
-        // 5. Local policy: the invitee lives here; the room does not (no remote user is ever in a room hosted here).
+        // 5. Local policy: the invitee lives here; the room does not (invites into rooms hosted here are made here: a
+        // remote member's invite is not taken).
         if (target.Server != server.Name)
         {
             return Invalid($"The invitee {target} is not a user of this server ({server.Name})");
@@ -126,7 +127,7 @@ public sealed partial class InviteReceiver(RoomService rooms, EventSignatures si
 
         if (room.Server == server.Name)
         {
-            return InviteOutcome.Refused(ErrorCode.Forbidden, $"Room {room} is hosted by this server and {sender} is not in it; invites into it are made here");
+            return InviteOutcome.Refused(ErrorCode.Forbidden, $"Room {room} is hosted by this server; invites into it are made here, not by {sender}");
         }
 
         // 6. Our signature over the redacted event, added without touching anything else (the event ID stays).
