@@ -176,7 +176,7 @@ public sealed partial class FederationOutbox
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            await ReleaseAsync(cursor);
+            await OutboxLease.ReleaseAsync(Store, _ => Task.FromResult<WebhookCursor?>(cursor), _instance);
             throw;
         }
     }
@@ -215,7 +215,7 @@ public sealed partial class FederationOutbox
             WebhookDeadLetter? deadLetter = null;
             if (batch.Count > 0)
             {
-                cursor = await RenewLeaseIfShortAsync(cursor, cancellationToken);
+                cursor = await OutboxLease.RenewIfShortAsync(Store, cursor, _instance, _lease, _timeout, _clock.GetUtcNow(), cancellationToken);
                 var (txnId, body) = Transaction(cursor.RoomId, batch);
                 var error = await SendAsync(destination, txnId, body, cancellationToken);
                 var attempt = cursor.Attempts + 1;
@@ -318,28 +318,6 @@ public sealed partial class FederationOutbox
         foreach (var (user, ev) in await Store.ReadLastMemberEventsAsync(cursor.RoomId, users, cursor.DeliveredSeq + 1, cancellationToken))
         {
             replay.Seed(user, CallbackBuilder.MembershipOf(ev));
-        }
-    }
-
-    private async Task<WebhookCursor> RenewLeaseIfShortAsync(WebhookCursor cursor, CancellationToken cancellationToken)
-    {
-        var now = _clock.GetUtcNow();
-        return cursor.LeaseUntil is { } until && until - now > _timeout + TimeSpan.FromSeconds(2)
-            ? cursor
-            : await Store.SaveWebhookCursorAsync(cursor with { LeaseOwner = _instance, LeaseUntil = now + _lease }, cancellationToken: cancellationToken);
-    }
-
-    /// <summary>Best effort on shutdown: give the lease up so another instance need not wait for it to run out.</summary>
-    private async Task ReleaseAsync(WebhookCursor cursor)
-    {
-        try
-        {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-            await Store.SaveWebhookCursorAsync(cursor with { LeaseOwner = null, LeaseUntil = null }, cancellationToken: timeout.Token);
-        }
-        catch (Exception ex) when (ex is StorageException or ConcurrencyConflictException or OperationCanceledException)
-        {
-            // The lease runs out by itself.
         }
     }
 

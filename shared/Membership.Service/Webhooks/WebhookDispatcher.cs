@@ -617,30 +617,11 @@ public sealed partial class WebhookDispatcher : IAsyncDisposable
         && !(firstSight && _clock.GetUtcNow() - callback.EventTime > _options.MaxAge);
 
     /// <summary>Renews the lease before a send that could outlast it, so no other instance sends this room meanwhile.</summary>
-    private async Task<WebhookCursor> RenewLeaseIfShortAsync(WebhookCursor cursor, CancellationToken cancellationToken)
-    {
-        var now = _clock.GetUtcNow();
-        return cursor.LeaseUntil is { } until && until - now > _options.Timeout + TimeSpan.FromSeconds(2)
-            ? cursor
-            : await Store.SaveWebhookCursorAsync(cursor with { LeaseOwner = _instance, LeaseUntil = now + _lease }, cancellationToken: cancellationToken);
-    }
+    private Task<WebhookCursor> RenewLeaseIfShortAsync(WebhookCursor cursor, CancellationToken cancellationToken) =>
+        OutboxLease.RenewIfShortAsync(Store, cursor, _instance, _lease, _options.Timeout, _clock.GetUtcNow(), cancellationToken);
 
     /// <summary>Best effort on shutdown: give the room's lease up so another instance need not wait for it to run out.</summary>
-    private async Task ReleaseAsync(string roomId)
-    {
-        try
-        {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-            if (await Store.ReadWebhookCursorAsync(roomId, timeout.Token) is { } cursor && cursor.LeaseOwner == _instance)
-            {
-                await Store.SaveWebhookCursorAsync(cursor with { LeaseOwner = null, LeaseUntil = null }, cancellationToken: timeout.Token);
-            }
-        }
-        catch (Exception ex) when (ex is StorageException or ConcurrencyConflictException or OperationCanceledException)
-        {
-            // The lease runs out by itself.
-        }
-    }
+    private Task ReleaseAsync(string roomId) => OutboxLease.ReleaseAsync(Store, t => Store.ReadWebhookCursorAsync(roomId, t), _instance);
 
     /// <summary>The memberships, before the page, of the users its member events change (their latest member event before it).</summary>
     private async Task SeedAsync(string roomId, MembershipReplay replay, List<RoomChange> changes, long deliveredSeq, CancellationToken cancellationToken)
