@@ -212,6 +212,19 @@ public sealed class HomeServer : IAsyncDisposable
         return (string)body!["room_id"]!;
     }
 
+    /// <summary>A new user of this server and a public room of theirs.</summary>
+    public async Task<(TestUser Creator, string Room)> PublicRoomAsync()
+    {
+        var creator = await UserAsync("alice");
+        var (status, body) = await SendAsync(HttpMethod.Post, "/_matrix/client/v3/createRoom", creator, new JsonObject { ["preset"] = "public_chat" });
+        Assert.Equal(200, status);
+        return (creator, (string)body!["room_id"]!);
+    }
+
+    /// <summary>A user's membership in a room as this server's storage holds it (null without a member row).</summary>
+    public async Task<string?> MembershipAsync(string room, string user) =>
+        (await Get<Storage.MembershipStore>().ReadRoomAsync(room, [user]))?.Members.GetValueOrDefault(user)?.Membership;
+
     public static async Task<(int Status, JsonNode? Body)> ReadAsync(HttpResponseMessage response)
     {
         using (response)

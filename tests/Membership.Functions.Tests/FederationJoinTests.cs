@@ -22,12 +22,12 @@ public sealed class FederationJoinTests(FederationFixture fixture)
     [Fact]
     public async Task JoinThroughMakeAndSendJoinIsCommittedAndAnsweredWithTheRoomsState()
     {
-        var (alice, room) = await PublicRoomAsync();
+        var (alice, room) = await Hs1.PublicRoomAsync();
         var user = NewUser();
 
         var (join, answer) = await JoinAsync(Hs1, room, user, Joiner.Name, Joiner.Key);
 
-        Assert.Equal("join", await MembershipAsync(room, user));
+        Assert.Equal("join", await Hs1.MembershipAsync(room, user));
         var stored = await Store.ReadEventByIdAsync(room, EventSigning.ComputeEventId(join, "10"));
         Assert.Equal(CanonicalJson.Encode(join), stored!.Pdu);
         var state = answer["state"]!.AsArray().Select(e => (string)e!["type"]!).ToList();
@@ -41,7 +41,7 @@ public sealed class FederationJoinTests(FederationFixture fixture)
     [Fact]
     public async Task SendJoinV1AnswersTheHistoricalArray()
     {
-        var (_, room) = await PublicRoomAsync();
+        var (_, room) = await Hs1.PublicRoomAsync();
         var user = NewUser();
         var (_, template) = await MakeAsync(Hs1, "make_join", room, user, Joiner.Name, Joiner.Key);
 
@@ -52,13 +52,13 @@ public sealed class FederationJoinTests(FederationFixture fixture)
         Assert.Equal("hs1", (string?)body[1]!["origin"]);
         Assert.NotEmpty(body[1]!["state"]!.AsArray());
         Assert.NotEmpty(body[1]!["auth_chain"]!.AsArray());
-        Assert.Equal("join", await MembershipAsync(room, user));
+        Assert.Equal("join", await Hs1.MembershipAsync(room, user));
     }
 
     [Fact]
     public async Task RepeatedSendJoinIsAnsweredAgainWithoutASecondEvent()
     {
-        var (_, room) = await PublicRoomAsync();
+        var (_, room) = await Hs1.PublicRoomAsync();
         var (join, first) = await JoinAsync(Hs1, room, NewUser(), Joiner.Name, Joiner.Key);
         var events = (await Store.ReadEventsAsync(room, 1, 1000)).Count;
 
@@ -72,7 +72,7 @@ public sealed class FederationJoinTests(FederationFixture fixture)
     [Fact]
     public async Task JoinWithABadSignatureIsForbiddenAndStoresNothing()
     {
-        var (_, room) = await PublicRoomAsync();
+        var (_, room) = await Hs1.PublicRoomAsync();
         var user = NewUser();
         var join = await SignedJoinAsync(room, user);
         var signature = (string)join["signatures"]![Joiner.Name]![Joiner.Key.KeyId]!;
@@ -84,7 +84,7 @@ public sealed class FederationJoinTests(FederationFixture fixture)
     [Fact]
     public async Task JoinChangedAfterItWasSignedIsForbiddenAndStoresNothing()
     {
-        var (_, room) = await PublicRoomAsync();
+        var (_, room) = await Hs1.PublicRoomAsync();
         var user = NewUser();
         var join = await SignedJoinAsync(room, user);
         join["content"]!["displayname"] = "added later";
@@ -95,7 +95,7 @@ public sealed class FederationJoinTests(FederationFixture fixture)
     [Fact]
     public async Task JoinSignedByAnotherServerThanTheOriginIsForbidden()
     {
-        var (_, room) = await PublicRoomAsync();
+        var (_, room) = await Hs1.PublicRoomAsync();
         var user = NewUser();
         var (_, template) = await MakeAsync(Hs1, "make_join", room, user, Joiner.Name, Joiner.Key);
         var join = FromTemplate(template!, Joiner.Name, fixture.Remotes["second.test"].Key);
@@ -111,7 +111,7 @@ public sealed class FederationJoinTests(FederationFixture fixture)
     [InlineData("send_leave", "v1", "ban", "not leave")]
     public async Task EventOfAnotherMembershipIsInvalidAndStoresNothing(string endpoint, string version, string membership, string message)
     {
-        var (_, room) = await PublicRoomAsync();
+        var (_, room) = await Hs1.PublicRoomAsync();
         var user = NewUser();
         var ev = await SignedJoinAsync(room, user, e => e["content"]!["membership"] = membership);
 
@@ -121,7 +121,7 @@ public sealed class FederationJoinTests(FederationFixture fixture)
     [Fact]
     public async Task EventOtherThanAMemberEventIsInvalid()
     {
-        var (_, room) = await PublicRoomAsync();
+        var (_, room) = await Hs1.PublicRoomAsync();
         var user = NewUser();
         var ev = await SignedJoinAsync(room, user, e => (e["type"], e["content"]) = ("m.room.message", new JsonObject { ["body"] = "bzz" }));
 
@@ -131,7 +131,7 @@ public sealed class FederationJoinTests(FederationFixture fixture)
     [Fact]
     public async Task JoinWhoseStateKeyIsNotItsSenderIsInvalid()
     {
-        var (_, room) = await PublicRoomAsync();
+        var (_, room) = await Hs1.PublicRoomAsync();
         var user = NewUser();
         var ev = await SignedJoinAsync(room, user, e => e["state_key"] = NewUser());
 
@@ -141,7 +141,7 @@ public sealed class FederationJoinTests(FederationFixture fixture)
     [Fact]
     public async Task JoinOfAUserOfAnotherServerIsInvalid()
     {
-        var (_, room) = await PublicRoomAsync();
+        var (_, room) = await Hs1.PublicRoomAsync();
         var stranger = $"@x{Guid.NewGuid():N}:second.test";
         var (_, template) = await MakeAsync(Hs1, "make_join", room, NewUser(), Joiner.Name, Joiner.Key);
         var ev = FromTemplate(template!, Joiner.Name, Joiner.Key, e => (e["sender"], e["state_key"]) = (stranger, stranger));
@@ -153,21 +153,21 @@ public sealed class FederationJoinTests(FederationFixture fixture)
     [Fact]
     public async Task JoinAtAnotherEventIdOrRoomIsInvalidAndStoresNothing()
     {
-        var (_, room) = await PublicRoomAsync();
-        var (_, decoy) = await PublicRoomAsync();
+        var (_, room) = await Hs1.PublicRoomAsync();
+        var (_, decoy) = await Hs1.PublicRoomAsync();
         var user = NewUser();
         var join = await SignedJoinAsync(room, user);
         var id = Uri.EscapeDataString(EventSigning.ComputeEventId(join, "10"));
 
         await AssertRefusedAsync(room, user, () => SendSignedAsync(Hs1, "PUT", $"/_matrix/federation/v2/send_join/{Uri.EscapeDataString(room)}/%24another", join, Joiner.Name, Joiner.Key), 400, "M_INVALID_PARAM", "path names event");
         await AssertRefusedAsync(decoy, user, () => SendSignedAsync(Hs1, "PUT", $"/_matrix/federation/v2/send_join/{Uri.EscapeDataString(decoy)}/{id}", join, Joiner.Name, Joiner.Key), 400, "M_INVALID_PARAM", "path names room");
-        Assert.Null(await MembershipAsync(room, user));
+        Assert.Null(await Hs1.MembershipAsync(room, user));
     }
 
     [Fact]
     public async Task BannedUserGetsNoTemplateAndCannotSwitchAnotherUsersJoinToThemselves()
     {
-        var (alice, room) = await PublicRoomAsync();
+        var (alice, room) = await Hs1.PublicRoomAsync();
         var charlie = NewUser();
         Assert.Equal(200, (await Hs1.SendAsync(HttpMethod.Post, $"/_matrix/client/v3/rooms/{Uri.EscapeDataString(room)}/ban", alice, new JsonObject { ["user_id"] = charlie })).Status);
         AssertError(await MakeAsync(Hs1, "make_join", room, charlie, Joiner.Name, Joiner.Key), 403, "M_FORBIDDEN", "banned");
@@ -177,7 +177,7 @@ public sealed class FederationJoinTests(FederationFixture fixture)
         var join = FromTemplate(template!, Joiner.Name, Joiner.Key, e => (e["sender"], e["state_key"]) = (charlie, charlie));
 
         await AssertRefusedAsync(room, charlie, () => PutMembershipAsync(Hs1, "send_join", "v2", join, Joiner.Name, Joiner.Key), 403, "M_FORBIDDEN", "banned");
-        Assert.Equal("ban", await MembershipAsync(room, charlie));
+        Assert.Equal("ban", await Hs1.MembershipAsync(room, charlie));
     }
 
     [Fact]
@@ -189,7 +189,7 @@ public sealed class FederationJoinTests(FederationFixture fixture)
         AssertError(await MakeAsync(Hs1, "make_join", room, user, Joiner.Name, Joiner.Key), 403, "M_FORBIDDEN", "no invite");
 
         // A join built by hand from a public room's template, moved into the invite-only room.
-        var (_, other) = await PublicRoomAsync();
+        var (_, other) = await Hs1.PublicRoomAsync();
         var join = await SignedJoinAsync(other, user, e => e["room_id"] = room);
 
         await AssertRefusedAsync(room, user, () => PutMembershipAsync(Hs1, "send_join", "v2", join, Joiner.Name, Joiner.Key), 403, "M_FORBIDDEN", "no invite");
@@ -198,7 +198,7 @@ public sealed class FederationJoinTests(FederationFixture fixture)
     [Fact]
     public async Task RoomVersionTheJoiningServerLacksIsIncompatibleAndNamesIt()
     {
-        var (_, room) = await PublicRoomAsync();
+        var (_, room) = await Hs1.PublicRoomAsync();
 
         var response = await MakeAsync(Hs1, "make_join", room, NewUser(), Joiner.Name, Joiner.Key, query: "?ver=1&ver=2");
 
@@ -215,7 +215,7 @@ public sealed class FederationJoinTests(FederationFixture fixture)
         AssertError(await MakeAsync(Hs1, "make_leave", missing, NewUser(), Joiner.Name, Joiner.Key, query: string.Empty), 404, "M_NOT_FOUND", "not known");
         AssertError(await MakeAsync(Hs1, "make_join", "!elsewhere:second.test", NewUser(), Joiner.Name, Joiner.Key), 404, "M_NOT_FOUND", "hosted by second.test");
 
-        var (_, room) = await PublicRoomAsync();
+        var (_, room) = await Hs1.PublicRoomAsync();
         var user = NewUser();
         var join = await SignedJoinAsync(room, user, e => e["room_id"] = missing);
         AssertError(await PutMembershipAsync(Hs1, "send_join", "v2", join, Joiner.Name, Joiner.Key), 404, "M_NOT_FOUND", "not known");
@@ -247,7 +247,7 @@ public sealed class FederationJoinTests(FederationFixture fixture)
     [Fact]
     public async Task JoinWhoseTemplateTheRoomOutgrewIsRefusedAndAskedToFetchANewOne()
     {
-        var (alice, room) = await PublicRoomAsync();
+        var (alice, room) = await Hs1.PublicRoomAsync();
         var user = NewUser();
         var join = await SignedJoinAsync(room, user);
         var levels = (await Hs1.SendAsync(HttpMethod.Get, $"/_matrix/client/v3/rooms/{Uri.EscapeDataString(room)}/state/m.room.power_levels/", alice)).Body!.AsObject();
@@ -257,13 +257,13 @@ public sealed class FederationJoinTests(FederationFixture fixture)
         await AssertRefusedAsync(room, user, () => PutMembershipAsync(Hs1, "send_join", "v2", join, Joiner.Name, Joiner.Key), 403, "M_FORBIDDEN", "ask for a new template");
 
         await JoinAsync(Hs1, room, user, Joiner.Name, Joiner.Key);
-        Assert.Equal("join", await MembershipAsync(room, user));
+        Assert.Equal("join", await Hs1.MembershipAsync(room, user));
     }
 
     [Fact]
     public async Task RestrictedRoomAdmitsAMemberOfAnAllowedRoomVouchedForAndSignedByThisServer()
     {
-        var (alice, allowed) = await PublicRoomAsync();
+        var (alice, allowed) = await Hs1.PublicRoomAsync();
         var room = await RestrictedRoomAsync(alice, allowed);
         var member = NewUser();
         await JoinAsync(Hs1, allowed, member, Joiner.Name, Joiner.Key);
@@ -280,13 +280,13 @@ public sealed class FederationJoinTests(FederationFixture fixture)
         Assert.Equal(EventCheck.Valid, EventSigning.Verify(signed, "10", "hs1", hs1.KeyId, hs1.Key));
         Assert.Equal(EventCheck.Valid, EventSigning.Verify(signed, "10", Joiner.Name, Joiner.Key.KeyId, Joiner.Key.PublicKey));
         Assert.Equal(CanonicalJson.Encode(signed), (await Store.ReadEventByIdAsync(room, EventSigning.ComputeEventId(join, "10")))!.Pdu);
-        Assert.Equal("join", await MembershipAsync(room, member));
+        Assert.Equal("join", await Hs1.MembershipAsync(room, member));
     }
 
     [Fact]
     public async Task RestrictedRoomRefusesAStrangerEvenWithALocalAuthoriserNamed()
     {
-        var (alice, allowed) = await PublicRoomAsync();
+        var (alice, allowed) = await Hs1.PublicRoomAsync();
         var room = await RestrictedRoomAsync(alice, allowed);
         var stranger = NewUser();
         AssertError(await MakeAsync(Hs1, "make_join", room, stranger, Joiner.Name, Joiner.Key), 403, "M_FORBIDDEN", "neither invited nor joined");
@@ -312,7 +312,7 @@ public sealed class FederationJoinTests(FederationFixture fixture)
     [Fact]
     public async Task JoinedUserLeavesThroughMakeAndSendLeave()
     {
-        var (_, room) = await PublicRoomAsync();
+        var (_, room) = await Hs1.PublicRoomAsync();
         var user = NewUser();
         await JoinAsync(Hs1, room, user, Joiner.Name, Joiner.Key);
 
@@ -323,26 +323,18 @@ public sealed class FederationJoinTests(FederationFixture fixture)
 
         Assert.Equal(200, sent);
         Assert.Equal("[200,{}]", body!.ToJsonString());
-        Assert.Equal("leave", await MembershipAsync(room, user));
+        Assert.Equal("leave", await Hs1.MembershipAsync(room, user));
     }
 
     [Fact]
     public async Task UserNotInTheRoomGetsNoLeaveTemplate()
     {
-        var (_, room) = await PublicRoomAsync();
+        var (_, room) = await Hs1.PublicRoomAsync();
 
         AssertError(await MakeAsync(Hs1, "make_leave", room, NewUser(), Joiner.Name, Joiner.Key, query: string.Empty), 403, "M_FORBIDDEN", "cannot leave");
     }
 
     private static string NewUser() => $"@u{Guid.NewGuid():N}:joiner.test";
-
-    private async Task<(TestUser Alice, string Room)> PublicRoomAsync()
-    {
-        var alice = await Hs1.UserAsync("alice");
-        var (status, body) = await Hs1.SendAsync(HttpMethod.Post, "/_matrix/client/v3/createRoom", alice, new JsonObject { ["preset"] = "public_chat" });
-        Assert.Equal(200, status);
-        return (alice, (string)body!["room_id"]!);
-    }
 
     private async Task<string> RestrictedRoomAsync(TestUser creator, string allowed)
     {
@@ -361,20 +353,17 @@ public sealed class FederationJoinTests(FederationFixture fixture)
         return FromTemplate(template!, Joiner.Name, Joiner.Key, edit);
     }
 
-    private async Task<string?> MembershipAsync(string room, string user) =>
-        (await Store.ReadRoomAsync(room, [user]))?.Members.GetValueOrDefault(user)?.Membership;
-
     /// <summary>The refusal, and the room as before it: the same events, the user's row unchanged, no cursor for the joining server.</summary>
     private async Task AssertRefusedAsync(string room, string user, Func<Task<(int Status, JsonNode? Body)>> send, int status, string errcode, string message)
     {
         var events = (await Store.ReadEventsAsync(room, 1, 1000)).Select(e => e.EventId).ToList();
-        var membership = await MembershipAsync(room, user);
+        var membership = await Hs1.MembershipAsync(room, user);
         var cursors = (await Store.ReadFederationCursorsAsync(room)).Count;
 
         AssertError(await send(), status, errcode, message);
 
         Assert.Equal(events, (await Store.ReadEventsAsync(room, 1, 1000)).Select(e => e.EventId));
-        Assert.Equal(membership, await MembershipAsync(room, user));
+        Assert.Equal(membership, await Hs1.MembershipAsync(room, user));
         Assert.Equal(cursors, (await Store.ReadFederationCursorsAsync(room)).Count);
     }
 }

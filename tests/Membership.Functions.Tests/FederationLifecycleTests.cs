@@ -81,12 +81,9 @@ public sealed class FederationLifecycleTests(FederationFixture fixture)
     [Fact]
     public async Task RemoteUserKickedOnHs1IsToldAndItsServerGetsNothingAfter()
     {
-        var alice = await Hs1.UserAsync("alice");
         var bob = await Hs2.UserAsync("bob");
         var second = fixture.Remotes["second.test"];
-        var (status, created) = await Hs1.SendAsync(HttpMethod.Post, "/_matrix/client/v3/createRoom", alice, new JsonObject { ["preset"] = "public_chat" });
-        Assert.Equal(200, status);
-        var room = (string)created!["room_id"]!;
+        var (alice, room) = await Hs1.PublicRoomAsync();
         await JoinAsync(Hs1, room, bob.UserId, "hs2", Hs2.Key);
         await JoinAsync(Hs1, room, "@sam:second.test", second.Name, second.Key);
 

@@ -21,7 +21,7 @@ public sealed class FederationOutboxTests(FederationFixture fixture)
     public async Task JoinedServerGetsEveryLaterEventInTheRoomsOrderSignedByHs1()
     {
         var joiner = fixture.Remotes["joiner.test"];
-        var (alice, room) = await PublicRoomAsync();
+        var (alice, room) = await Hs1.PublicRoomAsync();
         var carol = await Hs1.UserAsync("carol");
         var user = $"@u{Guid.NewGuid():N}:joiner.test";
         var (join, _) = await JoinAsync(Hs1, room, user, joiner.Name, joiner.Key);
@@ -53,7 +53,7 @@ public sealed class FederationOutboxTests(FederationFixture fixture)
     public async Task FailingServerIsRetriedThenDeadLetteredWhileAnotherKeepsGettingEvents()
     {
         var (broken, second) = (fixture.Remotes["broken.test"], fixture.Remotes["second.test"]);
-        var (alice, room) = await PublicRoomAsync();
+        var (alice, room) = await Hs1.PublicRoomAsync();
         await JoinAsync(Hs1, room, "@b:broken.test", broken.Name, broken.Key);
         await JoinAsync(Hs1, room, $"@s{Guid.NewGuid():N}:second.test", second.Name, second.Key);
         var levels = await ChangePowerLevelsAsync(alice, room, l => l["kick"] = 60);
@@ -80,14 +80,6 @@ public sealed class FederationOutboxTests(FederationFixture fixture)
 
     private static List<RecordedRequest> TransactionsOf(FakeServer server, string room) =>
         [.. server.Requests.Where(r => r.Method == "PUT" && r.Target.StartsWith("/_matrix/federation/v1/send/", StringComparison.Ordinal) && r.Body!["pdus"]!.AsArray().Any(p => (string?)p!["room_id"] == room))];
-
-    private async Task<(TestUser Alice, string Room)> PublicRoomAsync()
-    {
-        var alice = await Hs1.UserAsync("alice");
-        var (status, body) = await Hs1.SendAsync(HttpMethod.Post, "/_matrix/client/v3/createRoom", alice, new JsonObject { ["preset"] = "public_chat" });
-        Assert.Equal(200, status);
-        return (alice, (string)body!["room_id"]!);
-    }
 
     /// <summary>Changes the power levels; returns the new event's ID.</summary>
     private async Task<string> ChangePowerLevelsAsync(TestUser by, string room, Action<JsonObject> change)

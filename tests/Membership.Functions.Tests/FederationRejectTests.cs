@@ -36,7 +36,7 @@ public sealed class FederationRejectTests(FederationFixture fixture)
         var stored = await LastMemberEventAsync(room, user);
         Assert.Equal(CanonicalJson.Encode(leave), stored.Pdu);
         Assert.Equal("reject_invite", stored.Action);
-        Assert.Equal("leave", await MembershipAsync(room, user));
+        Assert.Equal("leave", await Hs2.MembershipAsync(room, user.UserId));
         Assert.Equal(200, (await Hs2.SendAsync(HttpMethod.Post, $"/_matrix/client/v3/rooms/{Uri.EscapeDataString(room)}/forget", user)).Status);
     }
 
@@ -52,7 +52,7 @@ public sealed class FederationRejectTests(FederationFixture fixture)
         var (status, body) = await Hs2.SendAsync(HttpMethod.Post, LeavePath(room), user);
 
         Assert.True(status == 200, body?.ToJsonString());
-        Assert.Equal("leave", await MembershipAsync(room, user));
+        Assert.Equal("leave", await Hs2.MembershipAsync(room, user.UserId));
         var stored = await LastMemberEventAsync(room, user);
         Assert.Equal("reject_invite_out_of_band", stored.Action);
         var leave = JsonNode.Parse(stored.Pdu)!.AsObject();
@@ -82,7 +82,7 @@ public sealed class FederationRejectTests(FederationFixture fixture)
         var (user, room, _) = await InvitedAsync(fixture.Remotes["leaves.test"]);
 
         AssertError(await Hs2.SendAsync(HttpMethod.Post, $"/_matrix/client/v3/rooms/{Uri.EscapeDataString(room)}/join", user), 404, "M_NOT_FOUND", "not supported yet");
-        Assert.Equal("invite", await MembershipAsync(room, user));
+        Assert.Equal("invite", await Hs2.MembershipAsync(room, user.UserId));
     }
 
     /// <summary>A user of hs2 invited by <paramref name="inviter"/> to a new room of its; the invite's event ID.</summary>
@@ -94,9 +94,6 @@ public sealed class FederationRejectTests(FederationFixture fixture)
         Assert.Equal(200, (await PutV2Async(Hs2, inviter, invite)).Status);
         return (user, room, EventSigning.ComputeEventId(invite, "10"));
     }
-
-    private async Task<string?> MembershipAsync(string room, TestUser user) =>
-        (await Hs2.Get<MembershipStore>().ReadRoomAsync(room, [user.UserId]))?.Members.GetValueOrDefault(user.UserId)?.Membership;
 
     private async Task<EventRecord> LastMemberEventAsync(string room, TestUser user) =>
         (await Hs2.Get<MembershipStore>().ReadEventsAsync(room, 1, 100)).Last(e => e.StateKey == user.UserId);

@@ -30,7 +30,7 @@ public sealed class FederationTransactionTests(FederationFixture fixture)
 
         Assert.Equal(200, status);
         Assert.Equal(new JsonObject { [id] = new JsonObject() }.ToJsonString(), body!["pdus"]!.ToJsonString());
-        Assert.Equal("leave", await MembershipAsync(room, user));
+        Assert.Equal("leave", await Hs1.MembershipAsync(room, user));
         Assert.Equal(CanonicalJson.Encode(leave), (await Store.ReadEventByIdAsync(room, id))!.Pdu);
     }
 
@@ -79,7 +79,7 @@ public sealed class FederationTransactionTests(FederationFixture fixture)
         AssertError(await PutTransactionAsync(Hs1, NewTxn(), Joiner.Name, Joiner.Key, [.. Enumerable.Repeat(leave, 51)]), 400, "M_BAD_JSON", "at most 50");
         var claimed = new JsonObject { ["origin"] = "second.test", ["origin_server_ts"] = 1, ["pdus"] = new JsonArray(leave.DeepClone()) };
         AssertError(await SendSignedAsync(Hs1, "PUT", $"/_matrix/federation/v1/send/{NewTxn()}", claimed, Joiner.Name, Joiner.Key), 400, "M_INVALID_PARAM", "joiner.test signed");
-        Assert.Equal("join", await MembershipAsync(room, user));
+        Assert.Equal("join", await Hs1.MembershipAsync(room, user));
     }
 
     [Fact]
@@ -120,10 +120,7 @@ public sealed class FederationTransactionTests(FederationFixture fixture)
     /// <summary>A public room of hs1 with a user of joiner.test joined; the send_join answer.</summary>
     private async Task<(string Room, string User, JsonObject Answer)> JoinedRoomAsync()
     {
-        var alice = await Hs1.UserAsync("alice");
-        var (status, body) = await Hs1.SendAsync(HttpMethod.Post, "/_matrix/client/v3/createRoom", alice, new JsonObject { ["preset"] = "public_chat" });
-        Assert.Equal(200, status);
-        var room = (string)body!["room_id"]!;
+        var (_, room) = await Hs1.PublicRoomAsync();
         var user = $"@u{Guid.NewGuid():N}:joiner.test";
         var (_, answer) = await JoinAsync(Hs1, room, user, Joiner.Name, Joiner.Key);
         return (room, user, answer);
@@ -162,9 +159,6 @@ public sealed class FederationTransactionTests(FederationFixture fixture)
         EventSigning.Sign(copy, "10", Joiner.Name, Joiner.Key);
         return copy;
     }
-
-    private async Task<string?> MembershipAsync(string room, string user) =>
-        (await Store.ReadRoomAsync(room, [user]))?.Members.GetValueOrDefault(user)?.Membership;
 
     private static string NewTxn() => "t" + Guid.NewGuid().ToString("N");
 }
