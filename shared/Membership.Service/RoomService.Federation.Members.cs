@@ -117,6 +117,13 @@ public sealed partial class RoomService
             var draft = new RoomDraft(server, read.Head, read.Members, "federation");
             var snapshot = draft.Snapshot();
             var decision = MembershipRules.Decide(snapshot, change);
+            if (decision.Kind == DecisionKind.Unchanged)
+            {
+                // The same membership, sender and content as now: nothing to add (as for every surface).
+                outcome = new SignedMemberOutcome(ChangeStatus.Unchanged, null, null, snapshot.MemberOf(change.Target)?.Sequence ?? read.Head.Seq);
+                return new ChangeResult(ChangeStatus.Unchanged, [], []);
+            }
+
             var pdu = member.Pdu.DeepClone().AsObject();
             var denial = decision.IsDenied ? decision.Message
                 : hosted ? await PlaceInRoomAsync(draft, member, authoriser, pdu, cancellationToken)
@@ -125,13 +132,6 @@ public sealed partial class RoomService
             {
                 outcome = new SignedMemberOutcome(ChangeStatus.Denied, new Denial(change.Target, decision.IsDenied ? decision.Code : ErrorCode.Forbidden, denial), null, 0);
                 return new ChangeResult(ChangeStatus.Denied, [], [outcome.Denial!]);
-            }
-
-            if (decision.Kind == DecisionKind.Unchanged)
-            {
-                // The same membership, sender and content as now: nothing to add (as for every surface).
-                outcome = new SignedMemberOutcome(ChangeStatus.Unchanged, null, null, snapshot.MemberOf(change.Target)?.Sequence ?? read.Head.Seq);
-                return new ChangeResult(ChangeStatus.Unchanged, [], []);
             }
 
             var ev = draft.AppendSignedMember(change, pdu, member.EventId, member.Action, clock.GetUtcNow());

@@ -43,9 +43,11 @@ public sealed partial class FederationOutbox
     private readonly TimeProvider _clock;
     private readonly ILogger<FederationOutbox> _logger;
     private readonly string _instance = Guid.NewGuid().ToString("N");
-    private readonly ConcurrentDictionary<string, byte> _rooms = new(StringComparer.Ordinal);
+    /// <summary>Rooms with a destination to serve, each with the stamp of when it was last added (see <see cref="DeliverRoomAsync"/>).</summary>
+    private readonly ConcurrentDictionary<string, long> _rooms = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _destinations = new(StringComparer.Ordinal);
     private volatile bool _loaded;
+    private long _stamp;
 
     public FederationOutbox(WebhookStore storage, FederationClient client, ServerIdentity server, MembershipOptions options, WebhookOptions outbox, TimeProvider clock, ILogger<FederationOutbox> logger)
     {
@@ -91,7 +93,7 @@ public sealed partial class FederationOutbox
             }
         }
 
-        _rooms[room.Value] = 0;
+        _rooms[room.Value] = Interlocked.Increment(ref _stamp);
     }
 
     /// <summary>
@@ -110,7 +112,7 @@ public sealed partial class FederationOutbox
         _loaded = true;
         foreach (var room in active)
         {
-            _rooms[room] = 0;
+            _rooms.TryAdd(room, Interlocked.Increment(ref _stamp));
         }
 
         return active;
@@ -122,24 +124,29 @@ public sealed partial class FederationOutbox
     /// </summary>
     public async Task<DateTimeOffset?> DeliverRoomAsync(string roomId, CancellationToken cancellationToken)
     {
+        var stamp = _rooms.GetValueOrDefault(roomId);
         var cursors = await Store.ReadFederationCursorsAsync(roomId, cancellationToken);
         DateTimeOffset? again = null;
         var active = false;
         foreach (var cursor in cursors.Where(c => c.Destination is not null))
         {
             var (at, after) = await DeliverDestinationAsync(cursor, cancellationToken);
-            again = at is null || (again is not null && again < at) ? again : at;
+            again = Earliest(again, at);
             active |= after is null || IsActive(after);
         }
 
         if (!active)
         {
-            // Every destination's users have gone: nothing to send until one joins again (which adds it back).
-            _rooms.TryRemove(roomId, out _);
+            // Every destination's users have gone: nothing to send until one joins again (which adds it back). A
+            // destination added during this pass (a newer stamp) keeps the room.
+            _rooms.TryRemove(KeyValuePair.Create(roomId, stamp));
         }
 
         return again;
     }
+
+    /// <summary>The earlier of two times to come back, either of which may be none.</summary>
+    public static DateTimeOffset? Earliest(DateTimeOffset? a, DateTimeOffset? b) => a is null || (b is not null && b < a) ? b : a;
 
     /// <summary>A cursor that may have something to send: users of its server joined, or not replayed yet.</summary>
     private static bool IsActive(WebhookCursor cursor) => cursor.JoinedCount > 0 || cursor.DeliveredSeq == 0;

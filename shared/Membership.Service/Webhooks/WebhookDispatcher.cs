@@ -347,6 +347,7 @@ public sealed partial class WebhookDispatcher : IAsyncDisposable
         }
     }
 
+    /// <summary>Starts the room's delivery loop (or has it go round again) when other servers are to be told of its events.</summary>
     private void ScheduleFederation(string roomId)
     {
         if (_federation.Serves(roomId))
@@ -447,8 +448,7 @@ public sealed partial class WebhookDispatcher : IAsyncDisposable
             outcome = Outcome.Retry(_clock.GetUtcNow() + StorageRetry);
         }
 
-        var again = outcome.Kind is OutcomeKind.Retry or OutcomeKind.Busy ? outcome.At : null;
-        if ((federationAgain is not null && (again is null || federationAgain < again) ? federationAgain : again) is { } at)
+        if (FederationOutbox.Earliest(outcome.Kind is OutcomeKind.Retry or OutcomeKind.Busy ? outcome.At : null, federationAgain) is { } at)
         {
             ScheduleAt(roomId, at);
         }
