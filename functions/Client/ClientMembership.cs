@@ -6,6 +6,7 @@ using Membership.Core.Rules;
 using Membership.Functions.Federation;
 using Membership.Functions.Hosting;
 using Membership.Service;
+using Membership.Service.Federation;
 
 namespace Membership.Functions.Client;
 
@@ -13,7 +14,7 @@ namespace Membership.Functions.Client;
 /// The shared body of the membership functions (as Synapse serves all six through one servlet): one call to the room
 /// service, its outcome mapped. Kick and unban become <c>leave</c> in the rules, not here.
 /// </summary>
-internal sealed class ClientMembership(RoomService rooms, OutboundInvite outboundInvite)
+internal sealed class ClientMembership(RoomService rooms, OutboundInvite outboundInvite, InviteRejecter rejecter)
 {
     /// <summary>A reason is bounded so a member event stays well inside the PDU limit.</summary>
     public const int MaxReasonBytes = 4096;
@@ -34,12 +35,22 @@ internal sealed class ClientMembership(RoomService rooms, OutboundInvite outboun
         await ApplyAsync(room, change, cancellationToken);
     }
 
-    /// <summary>join, leave, knock by the caller; <paramref name="extra"/> carries custom content keys where the API keeps them.</summary>
+    /// <summary>
+    /// join, leave, knock by the caller; <paramref name="extra"/> carries custom content keys where the API keeps them.
+    /// In a room hosted elsewhere the only one is leave, which rejects the caller's invite through the inviting server
+    /// (<see cref="InviteRejecter"/>).
+    /// </summary>
     public async Task SelfAsync(RoomId room, UserId user, MembershipAction action, string? reason, CancellationToken cancellationToken, JsonObject? extra = null)
     {
         if (room.Server != rooms.Server.Name)
         {
-            throw MatrixException.NotFound($"Room {room} is not known to this server, and joining over federation is not supported yet");
+            if (action != MembershipAction.Leave)
+            {
+                throw MatrixException.NotFound($"Room {room} is not known to this server, and joining over federation is not supported yet");
+            }
+
+            await rejecter.RejectAsync(room, user, reason, cancellationToken);
+            return;
         }
 
         await ApplyAsync(room, new MembershipChange(action, user, user, MembershipChange.ContentFor(action, reason, extra)), cancellationToken);

@@ -85,14 +85,22 @@ internal sealed class FederationRequests(KeyRing keys, ServerIdentity server, Ti
 /// <summary>An authenticated federation call: the origin server, and what it sent.</summary>
 internal sealed record FederationCall<TBody>(ServerName Origin, TBody Body);
 
-/// <summary>Outbound HTTP (bounded), the key ring over the <c>serverkeys</c> table, and both sides of the invite.</summary>
+/// <summary>
+/// Outbound HTTP (bounded), the key ring over the <c>serverkeys</c> table, both sides of the invite, the resident side
+/// of joins and leaves, the federation outbox, and the rejection of remote invites.
+/// </summary>
 internal static class FederationServices
 {
     public static IServiceCollection AddFederation(this IServiceCollection services) => services
         .AddSingleton<FederationClient>()
         .AddSingleton<KeyRing>()
+        .AddSingleton<EventSignatures>()
         .AddSingleton<InviteReceiver>()
         .AddSingleton<InviteSender>()
+        .AddSingleton<FederationOutbox>()
+        .AddSingleton<ResidentMembership>()
+        .AddSingleton<RoomHistory>()
+        .AddSingleton<InviteRejecter>()
         .AddSingleton<FederationRequests>()
         .AddSingleton<OutboundInvite>()
         .AddSingleton<InboundInvites>();

@@ -9,7 +9,13 @@ using Membership.Functions.Client.LegacyMembership;
 using Membership.Functions.Client.Members;
 using Membership.Functions.Client.Versions;
 using Membership.Functions.Client.WhoAmI;
+using Membership.Functions.Federation.GetEvent;
+using Membership.Functions.Federation.GetEventAuth;
+using Membership.Functions.Federation.GetStateIds;
 using Membership.Functions.Federation.InviteV2;
+using Membership.Functions.Federation.MakeJoin;
+using Membership.Functions.Federation.SendJoinV2;
+using Membership.Functions.Federation.SendTransaction;
 using Membership.Functions.Federation.ServerVersion;
 using Membership.Functions.RoomConfig;
 using Membership.Functions.RoomConfig.GetCallback;
@@ -52,6 +58,13 @@ namespace Membership.Functions.Hosting;
 [JsonSerializable(typeof(InviteV2Body))]
 [JsonSerializable(typeof(InviteReply))]
 [JsonSerializable(typeof(ServerVersionReply))]
+[JsonSerializable(typeof(MemberTemplateReply))]
+[JsonSerializable(typeof(SendJoinReply))]
+[JsonSerializable(typeof(TransactionBody))]
+[JsonSerializable(typeof(TransactionReply))]
+[JsonSerializable(typeof(SingleEventReply))]
+[JsonSerializable(typeof(StateIdsReply))]
+[JsonSerializable(typeof(EventAuthReply))]
 internal sealed partial class MatrixJsonContext : JsonSerializerContext;
 
 /// <summary>The admin surface's wire types, with the field names as Tencent spells them.</summary>

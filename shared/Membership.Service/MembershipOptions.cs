@@ -75,8 +75,18 @@ public sealed class FederationOptions
     /// <summary>Bound on one key fetch or server discovery request to another server.</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Bound on one outgoing invite (the remote fetches our keys while it answers, so longer than a key fetch).</summary>
+    /// <summary>
+    /// Bound on one outgoing invite, and on each request of an invite rejection (make_leave, send_leave): the remote
+    /// fetches our keys while it answers, so longer than a key fetch.
+    /// </summary>
     public TimeSpan InviteTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// Bound on one <c>PUT /send/{txnId}</c> transaction to another server. Transactions
+    /// that fail are retried with the outbox's backoff (<c>Membership:Webhooks:InitialBackoff</c>, <c>MaxBackoff</c>,
+    /// <c>MaxAge</c>) and dead-lettered after MaxAge, as callbacks are.
+    /// </summary>
+    public TimeSpan TransactionTimeout { get; set; } = TimeSpan.FromSeconds(30);
 }
 
 /// <summary>A retired verify key: <c>Membership:Federation:OldKeys:{n}:KeyId</c>, <c>PublicKey</c> (unpadded base64), <c>ExpiredTs</c> (ms).</summary>

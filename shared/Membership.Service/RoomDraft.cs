@@ -156,10 +156,20 @@ internal sealed partial class RoomDraft
     /// <summary>Appends an <c>m.room.member</c> event and moves the target's row, counts and index with it.</summary>
     public EventRecord AppendMember(MembershipChange change, string action, DateTimeOffset now, DateTimeOffset? banExpiresAt = null, string? adminInfo = null)
     {
-        var target = change.Target.Value;
-        var previous = MemberOf(target);
+        var ev = Append(MemberType, change.Target.Value, change.Sender, change.Content, action, now, MemberAuthEvents(change));
+        MoveMember(change, ev, now, banExpiresAt, adminInfo);
+        return ev;
+    }
+
+    /// <summary>
+    /// The auth events of a member event (server-server API "Auth events selection"): the create event, the power
+    /// levels, the sender's and the target's member events, the join rules for a join, invite or knock, and the
+    /// authorising user's member event of a restricted join. Distinct, in that order.
+    /// </summary>
+    public List<string> MemberAuthEvents(MembershipChange change)
+    {
         var membership = change.NewMembership;
-        var auth = new List<string?> { Head.CreateEventId, Head.PowerLevelsEventId, MemberOf(change.Sender.Value)?.EventId, previous?.EventId };
+        var auth = new List<string?> { Head.CreateEventId, Head.PowerLevelsEventId, MemberOf(change.Sender.Value)?.EventId, MemberOf(change.Target.Value)?.EventId };
         if (membership == RoomMembership.Join || membership == RoomMembership.Invite || membership == RoomMembership.Knock)
         {
             auth.Add(Head.JoinRulesEventId);
@@ -170,7 +180,15 @@ internal sealed partial class RoomDraft
             auth.Add(MemberOf(authoriser)?.EventId);
         }
 
-        var ev = Append(MemberType, target, change.Sender, change.Content, action, now, auth);
+        return [.. auth.OfType<string>().Where(id => id.Length > 0).Distinct(StringComparer.Ordinal)];
+    }
+
+    /// <summary>Moves the target's row, the counts and the snapshot to the member event just appended.</summary>
+    private void MoveMember(MembershipChange change, EventRecord ev, DateTimeOffset timestamp, DateTimeOffset? banExpiresAt = null, string? adminInfo = null)
+    {
+        var target = change.Target.Value;
+        var previous = MemberOf(target);
+        var membership = change.NewMembership;
         var row = new MemberRecord
         {
             UserId = target,
@@ -178,7 +196,7 @@ internal sealed partial class RoomDraft
             Sender = change.Sender.Value,
             EventId = ev.EventId,
             Seq = ev.Seq,
-            Timestamp = now,
+            Timestamp = timestamp,
             Content = ContentText(change.Content),
             BanExpiresAt = membership == RoomMembership.Ban ? banExpiresAt : null,
             AdminInfo = adminInfo ?? previous?.AdminInfo,
@@ -190,7 +208,6 @@ internal sealed partial class RoomDraft
             InvitedCount = Head.InvitedCount + Delta(previous, row, RoomMembership.Invite),
         };
         _snapshot = null;
-        return ev;
     }
 
     /// <summary>Appends a state event other than a membership (power levels, join rules, name, ...).</summary>
@@ -238,27 +255,6 @@ internal sealed partial class RoomDraft
         _states?[UserId.Parse(row.UserId)] = ToState(row);
     }
 
-    /// <summary>The record of an event appended at the next sequence, in the current change, and the head moved past it.</summary>
-    private EventRecord Record(long seq, string eventId, string type, string stateKey, string sender, byte[] pdu, DateTimeOffset now, string action)
-    {
-        var record = new EventRecord
-        {
-            Seq = seq,
-            EventId = eventId,
-            Type = type,
-            StateKey = stateKey,
-            Sender = sender,
-            Pdu = pdu,
-            Timestamp = now,
-            ChangeSeq = _events.Count == _changeStart ? seq : _events[_changeStart].ChangeSeq,
-            Surface = _surface,
-            Action = action,
-        };
-        _events.Add(record);
-        Head = Head with { Seq = seq, LastEventId = eventId };
-        return record;
-    }
-
     private EventRecord Append(string type, string stateKey, UserId sender, JsonObject content, string action, DateTimeOffset now, IEnumerable<string?> authEvents)
     {
         var seq = Head.Seq + 1;
@@ -284,14 +280,37 @@ internal sealed partial class RoomDraft
             throw new MembershipException(ErrorCode.BadJson, $"The {type} content is not canonical JSON: {ex.Message}");
         }
 
-        var eventId = EventSigning.ComputeEventId(pdu, Head.RoomVersion);
+        return AddEvent(pdu, EventSigning.ComputeEventId(pdu, Head.RoomVersion), type, stateKey, sender.Value, action, now);
+    }
+
+    /// <summary>Appends a signed PDU to the log as the next event, in the current change, and makes it the head's last event.</summary>
+    /// <exception cref="EventTooLargeException">The PDU exceeds <see cref="MaxPduBytes"/>.</exception>
+    private EventRecord AddEvent(JsonObject pdu, string eventId, string type, string stateKey, string sender, string action, DateTimeOffset now)
+    {
+        var seq = Head.Seq + 1;
         var bytes = CanonicalJson.Encode(pdu);
         if (bytes.Length > MaxPduBytes)
         {
             throw new EventTooLargeException($"The {type} event would be {bytes.Length} bytes; events are limited to {MaxPduBytes} bytes");
         }
 
-        return Record(seq, eventId, type, stateKey, sender.Value, bytes, now, action);
+        var record = new EventRecord
+        {
+            Seq = seq,
+            EventId = eventId,
+            Type = type,
+            StateKey = stateKey,
+            Sender = sender,
+            Pdu = bytes,
+            Timestamp = now,
+            // Events of one change share the sequence of its first (the outbox's unit); a group holds several changes.
+            ChangeSeq = _events.Count == _changeStart ? seq : _events[_changeStart].ChangeSeq,
+            Surface = _surface,
+            Action = action,
+        };
+        _events.Add(record);
+        Head = Head with { Seq = seq, LastEventId = eventId };
+        return record;
     }
 
     /// <summary>A PDU may not exceed 65536 bytes as canonical JSON, signatures included (spec "Size limits").</summary>

@@ -16,8 +16,8 @@ namespace Membership.Service;
 /// (the room lock is not held while the remote answers). Nothing is committed when the remote fails.</item>
 /// <item>Incoming: a remote room's invite for a local user is kept in that room's own partition, as a stub head (the
 /// room's ID, version and creator; no state of its own) plus the invitee's member row and the co-signed event, so the
-/// client endpoints show it like any invite. A room hosted elsewhere never has a joined local member here, so the
-/// rules refuse every local change to it but the ones federation will bring (make_join/make_leave, not built yet).</item>
+/// client endpoints show it like any invite. A room hosted elsewhere never has a joined local member here: the only
+/// local change to it is the invitee's leave, which rejects the invite (<see cref="Federation.InviteRejecter"/>).</item>
 /// </list>
 /// </summary>
 public sealed partial class RoomService

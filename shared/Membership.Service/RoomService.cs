@@ -267,8 +267,9 @@ public sealed partial class RoomService(
     /// Runs <paramref name="attempt"/> (read, decide, commit) under the room's lock, and again whenever another
     /// instance's change won the room's ETag (412; or the room's creation, for a stub head). The lock is held across the
     /// retries, so this instance's group commits cannot overtake it. Retries stop after
-    /// <see cref="GroupCommit.ConflictBudget"/> with a 503 (nothing written). Only a remote room's invites use it: they
-    /// may create the room's stub head, which a group does not.
+    /// <see cref="GroupCommit.ConflictBudget"/> with a 503 (nothing written). Only events signed elsewhere use it (a
+    /// remote room's invites, which may create the room's stub head; other servers' joins and leaves, which arrive
+    /// already built and are checked against the room's current auth events): a group builds its own events.
     /// </summary>
     private async Task<ChangeResult> RetryOnConflictAsync(string roomId, Func<Task<ChangeResult>> attempt, CancellationToken cancellationToken)
     {

@@ -12,6 +12,8 @@ namespace Membership.Storage;
 /// point, the head-of-line attempt count and backoff, and a short lease so one instance delivers a room at a time;</item>
 /// <item>partition = room, rows <c>dead:{19-digit change seq}</c>: callbacks given up on, kept for inspection (written
 /// in one transaction with the cursor that moves past them);</item>
+/// <item>partition = room, rows <c>fed:{server}</c> and <c>feddead:{server}:{seq}</c>: the same cursor and dead letters
+/// for each federation destination of the room (<see cref="WebhookCursor.Destination"/>);</item>
 /// <item>partitions <c>pending-0</c>..<c>pending-7</c>, row = room: rooms with changes not yet delivered, written after
 /// each commit and removed once the cursor has caught up, so a sweep finds left-over work without scanning every room;</item>
 /// <item>partition <c>config</c>, row <c>callback</c>: the URL and command list set by <c>room_config/set_callback</c>.</item>
@@ -50,9 +52,10 @@ public sealed partial class MembershipStore
     {
         ArgumentNullException.ThrowIfNull(cursor);
         var partition = TableKey.Encode(cursor.RoomId);
-        var entity = new TableEntity(partition, CursorKey)
+        var entity = new TableEntity(partition, CursorRowKey(cursor.Destination))
         {
             ["RoomId"] = cursor.RoomId,
+            ["Destination"] = cursor.Destination,
             ["DeliveredSeq"] = cursor.DeliveredSeq,
             ["JoinedCount"] = cursor.JoinedCount,
             ["Attempts"] = cursor.Attempts,
@@ -74,7 +77,7 @@ public sealed partial class MembershipStore
 
             var actions = new List<TableTransactionAction>
             {
-                new(TableTransactionActionType.UpsertReplace, FromDeadLetter(partition, deadLetter)),
+                new(TableTransactionActionType.UpsertReplace, FromDeadLetter(partition, deadLetter with { Destination = cursor.Destination })),
                 isNew ? new(TableTransactionActionType.Add, entity) : new(TableTransactionActionType.UpdateReplace, entity, cursor.ETag),
             };
             var result = await Guard(() => Webhooks.SubmitTransactionAsync(actions, cancellationToken));
@@ -82,7 +85,7 @@ public sealed partial class MembershipStore
         }
         catch (StorageUnavailableException ex) when (ex.InnerException is RequestFailedException { Status: 409 or 412 } or TableTransactionFailedException { Status: 409 or 412 })
         {
-            throw new ConcurrencyConflictException($"The webhook cursor of {cursor.RoomId} changed concurrently", ex.InnerException);
+            throw new ConcurrencyConflictException($"The {cursor.Destination ?? "webhook"} cursor of {cursor.RoomId} changed concurrently", ex.InnerException);
         }
     }
 
@@ -297,13 +300,15 @@ public sealed partial class MembershipStore
         LastError = e.GetString("LastError"),
         LeaseOwner = e.GetString("LeaseOwner"),
         LeaseUntil = e.GetDateTimeOffset("LeaseUntil"),
+        Destination = e.GetString("Destination"),
         ETag = e.ETag,
     };
 
     private static TableEntity FromDeadLetter(string partition, WebhookDeadLetter d) =>
-        new(partition, DeadPrefix + d.ChangeSeq.ToString("D19", CultureInfo.InvariantCulture))
+        new(partition, DeadLetterRowKey(d.Destination, d.ChangeSeq))
         {
             ["RoomId"] = d.RoomId,
+            ["Destination"] = d.Destination,
             ["ChangeSeq"] = d.ChangeSeq,
             ["CallbackCommand"] = d.CallbackCommand,
             ["Body"] = EntityMapping.Text(d.Body),
@@ -321,7 +326,10 @@ public sealed partial class MembershipStore
         e.GetInt32("Attempts") ?? 0,
         e.GetDateTimeOffset("EventTime") ?? DateTimeOffset.MinValue,
         e.GetDateTimeOffset("DeadAt") ?? DateTimeOffset.MinValue,
-        e.GetString("LastError") ?? string.Empty);
+        e.GetString("LastError") ?? string.Empty)
+    {
+        Destination = e.GetString("Destination"),
+    };
 }
 
 /// <summary>
@@ -340,11 +348,22 @@ public sealed record WebhookCursor
     public string? LastError { get; init; }
     public string? LeaseOwner { get; init; }
     public DateTimeOffset? LeaseUntil { get; init; }
+
+    /// <summary>
+    /// Null for the room's callbacks; a server name for a federation destination, whose <see cref="JoinedCount"/> counts
+    /// that server's joined users at <see cref="DeliveredSeq"/>.
+    /// </summary>
+    public string? Destination { get; init; }
+
     public ETag ETag { get; init; }
 }
 
-/// <summary>A callback given up on after retrying for the maximum age; kept with its body for inspection.</summary>
-public sealed record WebhookDeadLetter(string RoomId, long ChangeSeq, string CallbackCommand, string Body, int Attempts, DateTimeOffset EventTime, DateTimeOffset DeadAt, string LastError);
+/// <summary>A callback (or federation transaction) given up on after retrying for the maximum age; kept with its body for inspection.</summary>
+public sealed record WebhookDeadLetter(string RoomId, long ChangeSeq, string CallbackCommand, string Body, int Attempts, DateTimeOffset EventTime, DateTimeOffset DeadAt, string LastError)
+{
+    /// <summary>The federation destination it was for; null for a callback.</summary>
+    public string? Destination { get; init; }
+}
 
 /// <summary>A room with changes that were not yet delivered when <see cref="Seq"/> was committed.</summary>
 public sealed record WebhookPendingMarker(string RoomId, long Seq, ETag ETag);

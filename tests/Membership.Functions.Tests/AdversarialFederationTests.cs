@@ -3,7 +3,12 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
+using Membership.Core.Identifiers;
+using Membership.Core.Rules;
 using Membership.Protocols;
+using Membership.Service;
+using Membership.Service.Federation;
+using Membership.Service.Webhooks;
 using Membership.Storage;
 using Membership.Testing;
 using Microsoft.Extensions.Logging;
@@ -180,6 +185,60 @@ public sealed class AdversarialFederationTests(AdversarialFederationHost host) :
 
         AssertError(response, 401, "M_UNAUTHORIZED");
         Assert.DoesNotContain(host.Log.Entries, e => e.Level >= LogLevel.Error);
+    }
+
+    /// <summary>
+    /// An inviting server that passed the address policy when it invited and resolves to loopback by the time its invite
+    /// is rejected (DNS rebinding) is not connected to: the invite ends with a leave of our own.
+    /// </summary>
+    [Theory]
+    [InlineData("127.0.0.1:{0}")]
+    [InlineData("localhost:{0}")]
+    public async Task RejectionThroughAnInviterNowOnLoopbackIsRefusedWithoutConnecting(string inviter)
+    {
+        inviter = string.Format(CultureInfo.InvariantCulture, inviter, host.Trap.Port);
+        var bob = await host.Api.UserAsync(Unique("bob"));
+        var key = FakeServer.KeyFrom(inviter, "ed25519:k1");
+        var room = $"!{Guid.NewGuid():N}:{inviter}";
+        var invite = Invite(inviter, key, room, bob.UserId);
+        await host.Api.Get<RoomService>().StoreRemoteInviteAsync(new RemoteInvite(
+            RoomId.Parse(room), "10", EventSigning.ComputeEventId(invite, "10"), UserId.Parse($"@alice:{inviter}"), UserId.Parse(bob.UserId), invite, [], DateTimeOffset.UtcNow));
+        var (connections, refusals) = (host.Trap.Connections, host.RefusalsLogged);
+
+        AssertOk(await host.Api.MatrixAsync(HttpMethod.Post, Room(room, "/leave"), bob));
+
+        Assert.Equal(connections, host.Trap.Connections);
+        Assert.True(host.RefusalsLogged > refusals, "the address policy logged no refusal");
+        var leave = (await host.Api.Get<MembershipStore>().ReadEventsAsync(room, 1, 10))[^1];
+        Assert.Equal("reject_invite_out_of_band", leave.Action);
+    }
+
+    /// <summary>A server with a user in a room that resolves to loopback by the time the room's events go out is not connected to either.</summary>
+    [Fact]
+    public async Task TransactionToADestinationNowOnLoopbackIsRefusedWithoutConnecting()
+    {
+        var destination = $"localhost:{host.Trap.Port}";
+        var alice = await host.Api.UserAsync(Unique("alice"));
+        var response = await host.Api.MatrixAsync(HttpMethod.Post, $"{V3}/createRoom", alice, new JsonObject { ["preset"] = "public_chat" });
+        var room = RoomId.Parse((string)response.Body!["room_id"]!);
+        var (connections, refusals) = (host.Trap.Connections, host.RefusalsLogged);
+
+        // Its user's join, committed as send_join would after checking it (the key fetch would be refused today).
+        var rooms = host.Api.Get<RoomService>();
+        var user = UserId.Parse($"@x:{destination}");
+        var change = new MembershipChange(MembershipAction.Join, user, user, MembershipChange.ContentFor(MembershipAction.Join, null));
+        var join = (await rooms.MemberTemplateAsync(room, change)).Event!;
+        join["origin"] = destination;
+        EventSigning.Sign(join, "10", destination, FakeServer.KeyFrom(destination, "ed25519:k1"));
+        var ids = (string name) => join[name]!.AsArray().Select(e => (string)e!).ToList();
+        await rooms.CommitSignedMemberAsync(new SignedMember(room, EventSigning.ComputeEventId(join, "10"), join, change, ids("auth_events"), ids("prev_events"), "join"));
+        await host.Api.Get<WebhookDispatcher>().AddFederationDestinationAsync(room, user.Server);
+
+        var store = host.Api.Get<MembershipStore>();
+        await EventuallyAsync(async () => (await store.ReadFederationCursorsAsync(room.Value)).Single().LastError is not null, "the transaction fails");
+        Assert.Equal($"{destination} could not be reached", (await store.ReadFederationCursorsAsync(room.Value)).Single().LastError);
+        Assert.Equal(connections, host.Trap.Connections);
+        Assert.True(host.RefusalsLogged > refusals, "the address policy logged no refusal");
     }
 
     /// <summary>401 with the one text an unreachable key server gets: it names the origin, and nothing about why.</summary>

@@ -44,7 +44,21 @@ public sealed class FederationFixture : IAsyncLifetime
         new("hangs.test", invites: InviteAnswer.Hang),
         new("fails.test", invites: InviteAnswer.Fail),
         new("oldrooms.test", invites: InviteAnswer.IncompatibleVersion),
+        new("joiner.test"),
+        new("second.test"),
+        new("broken.test", transactions: TransactionAnswer.Fail),
+        new("leaves.test", leaves: LeaveAnswer.Accept),
+        new("refusesleave.test", leaves: LeaveAnswer.Refuse),
+        new("drops.test", leaves: LeaveAnswer.Drop),
     ];
+
+    /// <summary>
+    /// hs1's outbox gives a failing transaction up after this (the default is a day), retrying from
+    /// <see cref="OutboxInitialBackoff"/>, so a dead letter is seen within a test.
+    /// </summary>
+    public static readonly TimeSpan OutboxMaxAge = TimeSpan.FromSeconds(4);
+
+    public static readonly TimeSpan OutboxInitialBackoff = TimeSpan.FromMilliseconds(200);
 
     /// <summary>Bound on key fetches in these tests (the default is 5 s).</summary>
     public static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(2);
@@ -60,15 +74,22 @@ public sealed class FederationFixture : IAsyncLifetime
 
     public HomeServer Hs2 { get; private set; } = null!;
 
+    /// <summary>Everything hs1 sends to hs2 passes this proxy, which records it with hs2's answer.</summary>
+    public RecordingProxy Hs2Proxy { get; private set; } = null!;
+
     public async Task InitializeAsync()
     {
         await Storage.InitializeAsync();
         Remotes = await FederationTestServer.StartAsync(Fakes);
         var deadPort = Azurite.FreePort();
-        var ports = new Dictionary<string, int> { ["hs1"] = Azurite.FreePort(), ["hs2"] = Azurite.FreePort() };
+        var ports = new Dictionary<string, int> { ["hs1"] = Azurite.FreePort(), ["hs2"] = Azurite.FreePort(), ["proxy"] = Azurite.FreePort() };
+        Hs2Proxy = await RecordingProxy.StartAsync(ports["proxy"], new Uri($"http://127.0.0.1:{ports["hs2"]}"));
         Hs1 = await HomeServer.StartAsync("hs1", ports["hs1"], Storage, config =>
         {
-            config["Membership:Federation:Servers:hs2"] = $"http://127.0.0.1:{ports["hs2"]}";
+            config["Membership:Federation:Servers:hs2"] = $"http://127.0.0.1:{ports["proxy"]}";
+            config["Membership:Webhooks:InitialBackoff"] = OutboxInitialBackoff.ToString();
+            config["Membership:Webhooks:MaxBackoff"] = TimeSpan.FromSeconds(1).ToString();
+            config["Membership:Webhooks:MaxAge"] = OutboxMaxAge.ToString();
             config["Membership:Federation:OldKeys:0:KeyId"] = Hs1OldKey.KeyId;
             config["Membership:Federation:OldKeys:0:PublicKey"] = Hs1OldKey.PublicKeyBase64;
             config["Membership:Federation:OldKeys:0:ExpiredTs"] = Hs1OldKeyExpiredTs.ToString(CultureInfo.InvariantCulture);
@@ -96,6 +117,11 @@ public sealed class FederationFixture : IAsyncLifetime
         if (Remotes is not null)
         {
             await Remotes.DisposeAsync();
+        }
+
+        if (Hs2Proxy is not null)
+        {
+            await Hs2Proxy.DisposeAsync();
         }
 
         await Storage.DisposeAsync();
@@ -185,6 +211,19 @@ public sealed class HomeServer : IAsyncDisposable
         Assert.Equal(200, status);
         return (string)body!["room_id"]!;
     }
+
+    /// <summary>A new user of this server and a public room of theirs.</summary>
+    public async Task<(TestUser Creator, string Room)> PublicRoomAsync()
+    {
+        var creator = await UserAsync("alice");
+        var (status, body) = await SendAsync(HttpMethod.Post, "/_matrix/client/v3/createRoom", creator, new JsonObject { ["preset"] = "public_chat" });
+        Assert.Equal(200, status);
+        return (creator, (string)body!["room_id"]!);
+    }
+
+    /// <summary>A user's membership in a room as this server's storage holds it (null without a member row).</summary>
+    public async Task<string?> MembershipAsync(string room, string user) =>
+        (await Get<Storage.MembershipStore>().ReadRoomAsync(room, [user]))?.Members.GetValueOrDefault(user)?.Membership;
 
     public static async Task<(int Status, JsonNode? Body)> ReadAsync(HttpResponseMessage response)
     {

@@ -62,6 +62,32 @@ public enum InviteAnswer
     IncompatibleVersion,
 }
 
+/// <summary>What a fake server answers to make_leave and send_leave (a local user rejecting its invite).</summary>
+public enum LeaveAnswer
+{
+    /// <summary>404 <c>M_UNRECOGNIZED</c>: a server that does not serve the endpoints.</summary>
+    Unrecognized,
+
+    /// <summary>A leave template, then 200 to send_leave.</summary>
+    Accept,
+
+    /// <summary>403 <c>M_FORBIDDEN</c> to make_leave (a policy refusal).</summary>
+    Refuse,
+
+    /// <summary>The connection is dropped without an answer (a server that cannot be reached).</summary>
+    Drop,
+}
+
+/// <summary>What a fake server answers to <c>PUT /send/{txnId}</c>.</summary>
+public enum TransactionAnswer
+{
+    /// <summary>200 with an empty result for each PDU.</summary>
+    Accept,
+
+    /// <summary>500 with no JSON.</summary>
+    Fail,
+}
+
 /// <summary>A request a fake server received.</summary>
 public sealed record RecordedRequest(string Method, string Target, string? Authorization, JsonNode? Body);
 
@@ -69,7 +95,12 @@ public sealed record RecordedRequest(string Method, string Target, string? Autho
 /// A homeserver impersonated by <see cref="FederationTestServer"/>: its name, an ed25519 key the tests hold (so they can
 /// sign invites and X-Matrix headers as it), and how it behaves.
 /// </summary>
-public sealed class FakeServer(string name, KeyAnswer keys = KeyAnswer.Valid, InviteAnswer invites = InviteAnswer.Cosign)
+public sealed class FakeServer(
+    string name,
+    KeyAnswer keys = KeyAnswer.Valid,
+    InviteAnswer invites = InviteAnswer.Cosign,
+    LeaveAnswer leaves = LeaveAnswer.Unrecognized,
+    TransactionAnswer transactions = TransactionAnswer.Accept)
 {
     private int _keyFetches;
 
@@ -78,6 +109,15 @@ public sealed class FakeServer(string name, KeyAnswer keys = KeyAnswer.Valid, In
     public KeyAnswer Keys { get; } = keys;
 
     public InviteAnswer Invites { get; } = invites;
+
+    public LeaveAnswer Leaves { get; } = leaves;
+
+    public TransactionAnswer Transactions { get; } = transactions;
+
+    /// <summary>The events of the transactions it received, in order.</summary>
+    public IEnumerable<JsonObject> TransactionPdus =>
+        Requests.Where(r => r.Method == "PUT" && r.Target.StartsWith("/_matrix/federation/v1/send/", StringComparison.Ordinal))
+            .SelectMany(r => r.Body!["pdus"]!.AsArray().Select(p => p!.AsObject()));
 
     /// <summary>Its current key (for <see cref="KeyAnswer.Rotated"/> the new one).</summary>
     public SigningKey Key { get; } = KeyFrom(name + (keys == KeyAnswer.Rotated ? "/new" : string.Empty), keys == KeyAnswer.Rotated ? "ed25519:new" : "ed25519:k1");
@@ -170,10 +210,64 @@ public sealed class FederationTestServer : IAsyncDisposable
         {
             await AnswerInviteAsync(http, server, v1, "1", v1: true);
         }
+        else if (target.StartsWith("/_matrix/federation/v1/send/", StringComparison.Ordinal))
+        {
+            await AnswerTransactionAsync(http, server);
+        }
+        else if (server.Leaves != LeaveAnswer.Unrecognized && (target.StartsWith("/_matrix/federation/v1/make_leave/", StringComparison.Ordinal) || target.StartsWith("/_matrix/federation/v2/send_leave/", StringComparison.Ordinal)))
+        {
+            await AnswerLeaveAsync(http, server, target);
+        }
         else
         {
             await WriteAsync(http, 404, new JsonObject { ["errcode"] = "M_UNRECOGNIZED", ["error"] = "Unrecognized request" });
         }
+    }
+
+    private static Task AnswerTransactionAsync(HttpContext http, FakeServer server)
+    {
+        if (server.Transactions == TransactionAnswer.Fail)
+        {
+            http.Response.StatusCode = 500;
+            return http.Response.WriteAsync("<html>down for maintenance</html>", http.RequestAborted);
+        }
+
+        return WriteAsync(http, 200, new JsonObject { ["pdus"] = new JsonObject() });
+    }
+
+    private static Task AnswerLeaveAsync(HttpContext http, FakeServer server, string target)
+    {
+        switch (server.Leaves)
+        {
+            case LeaveAnswer.Drop:
+                http.Abort();
+                return Task.CompletedTask;
+            case LeaveAnswer.Refuse:
+                return WriteAsync(http, 403, new JsonObject { ["errcode"] = "M_FORBIDDEN", ["error"] = "You are not invited to this room" });
+        }
+
+        if (target.Contains("/send_leave/", StringComparison.Ordinal))
+        {
+            return WriteAsync(http, 200, new JsonObject());
+        }
+
+        // make_leave/{roomId}/{userId}: the leave template of a resident server.
+        var segments = target.Split('?')[0].Split('/');
+        var (room, user) = (Uri.UnescapeDataString(segments[^2]), Uri.UnescapeDataString(segments[^1]));
+        var template = new JsonObject
+        {
+            ["auth_events"] = new JsonArray("$create", "$power", "$invite"),
+            ["content"] = new JsonObject { ["membership"] = "leave" },
+            ["depth"] = 9,
+            ["origin"] = server.Name,
+            ["origin_server_ts"] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+            ["prev_events"] = new JsonArray("$invite"),
+            ["room_id"] = room,
+            ["sender"] = user,
+            ["state_key"] = user,
+            ["type"] = "m.room.member",
+        };
+        return WriteAsync(http, 200, new JsonObject { ["room_version"] = "10", ["event"] = template });
     }
 
     private static async Task AnswerKeysAsync(HttpContext http, FakeServer server)
@@ -246,5 +340,80 @@ public sealed class FederationTestServer : IAsyncDisposable
         http.Response.StatusCode = status;
         http.Response.ContentType = "application/json";
         return http.Response.WriteAsync(body.ToJsonString(), http.RequestAborted);
+    }
+}
+
+/// <summary>A request forwarded by a <see cref="RecordingProxy"/>, with the answer it got.</summary>
+public sealed record ForwardedExchange(string Method, string Target, string? Authorization, JsonNode? Body, int Status, JsonNode? Answer);
+
+/// <summary>
+/// A loopback proxy in front of a homeserver that records what passes (the other server is configured to reach it
+/// here), so a test can see the requests a service sent to another service and what that one answered.
+/// </summary>
+public sealed class RecordingProxy : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(30) };
+
+    private RecordingProxy(WebApplication app) => _app = app;
+
+    public ConcurrentQueue<ForwardedExchange> Exchanges { get; } = new();
+
+    /// <summary>Listens on <paramref name="port"/> and forwards everything to <paramref name="target"/>, request target unchanged.</summary>
+    public static async Task<RecordingProxy> StartAsync(int port, Uri target)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        builder.Logging.ClearProviders();
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(2));
+        var app = builder.Build();
+        var proxy = new RecordingProxy(app);
+        app.Run(context => proxy.ForwardAsync(context, target));
+        await app.StartAsync();
+        return proxy;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        _http.Dispose();
+    }
+
+    private async Task ForwardAsync(HttpContext context, Uri target)
+    {
+        var raw = context.Features.Get<IHttpRequestFeature>()!.RawTarget;
+        using var reader = new StreamReader(context.Request.Body);
+        var text = await reader.ReadToEndAsync(context.RequestAborted);
+        using var request = new HttpRequestMessage(new HttpMethod(context.Request.Method), new Uri(target, raw));
+        var authorization = context.Request.Headers.Authorization.FirstOrDefault();
+        if (authorization is not null)
+        {
+            request.Headers.TryAddWithoutValidation("Authorization", authorization);
+        }
+
+        if (text.Length > 0)
+        {
+            request.Content = new StringContent(text, Encoding.UTF8, "application/json");
+        }
+
+        using var response = await _http.SendAsync(request, context.RequestAborted);
+        var answer = await response.Content.ReadAsStringAsync(context.RequestAborted);
+        Exchanges.Enqueue(new ForwardedExchange(context.Request.Method, raw, authorization, text.Length == 0 ? null : JsonNode.Parse(text), (int)response.StatusCode, ParseOrNull(answer)));
+        context.Response.StatusCode = (int)response.StatusCode;
+        context.Response.ContentType = response.Content.Headers.ContentType?.ToString();
+        await context.Response.WriteAsync(answer, context.RequestAborted);
+    }
+
+    private static JsonNode? ParseOrNull(string text)
+    {
+        try
+        {
+            return text.Length == 0 ? null : JsonNode.Parse(text);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
     }
 }

@@ -142,14 +142,4 @@ public sealed class FederationTwoServerTests(FederationFixture fixture)
 
     private static async Task<EventRecord> InviteOfAsync(HomeServer server, string room, string user) =>
         (await server.Get<MembershipStore>().ReadEventsAsync(room, 1, 1000)).Last(e => e.Type == "m.room.member" && e.StateKey == user);
-
-    /// <summary>The server's current key as its own key endpoint publishes it, checked against its self-signature.</summary>
-    private static async Task<(string KeyId, byte[] Key)> PublishedKeyAsync(HomeServer server)
-    {
-        var (_, body) = await server.SendAsync(HttpMethod.Get, "/_matrix/key/v2/server");
-        var (keyId, entry) = body!["verify_keys"]!.AsObject().Single();
-        Assert.True(UnpaddedBase64.TryDecode((string)entry!["key"]!, out var key));
-        Assert.Equal(SignatureCheck.Valid, JsonSigning.Verify(body.AsObject(), server.Name, keyId, key));
-        return (keyId, key);
-    }
 }

@@ -134,6 +134,20 @@ public sealed class WorkerModeTests(WorkerHostFixture worker) : IClassFixture<Wo
         Assert.Equal(200, v1Answer.Status);
         Assert.Equal(200, (int)v1Answer.Body![0]!);
 
+        // Federation membership: users of the remote server join the public room (v2, v1), fetch what they miss, leave.
+        var (visitor, guest) = ($"@visitor{Guid.NewGuid():N}:{WorkerHostFixture.RemoteName}", $"@guest{Guid.NewGuid():N}:{WorkerHostFixture.RemoteName}");
+        var join = await RemoteMembershipAsync("MakeJoin", "make_join", "?ver=10", room, visitor, "SendJoinV2", "v2");
+        var guestJoin = await TemplateAsync("MakeJoin", "make_join", "?ver=10", room, guest);
+        Assert.Equal(200, (await SendSignedAsync("SendJoinV1", HttpMethod.Put, FederationCalls.MembershipPath("send_join", "v1", guestJoin), guestJoin)).Status);
+        var joinId = Uri.EscapeDataString(EventSigning.ComputeEventId(join, "10"));
+        Assert.Equal(200, (await SendSignedAsync("GetEvent", HttpMethod.Get, $"/_matrix/federation/v1/event/{joinId}", null)).Status);
+        Assert.Equal(200, (await SendSignedAsync("GetStateIds", HttpMethod.Get, $"/_matrix/federation/v1/state_ids/{Uri.EscapeDataString(room)}?event_id={joinId}", null)).Status);
+        Assert.Equal(200, (await SendSignedAsync("GetEventAuth", HttpMethod.Get, $"/_matrix/federation/v1/event_auth/{Uri.EscapeDataString(room)}/{joinId}", null)).Status);
+        await RemoteMembershipAsync("MakeLeave", "make_leave", string.Empty, room, visitor, "SendLeaveV2", "v2");
+        await RemoteMembershipAsync("MakeLeave", "make_leave", string.Empty, room, guest, "SendLeaveV1", "v1");
+        var transaction = new JsonObject { ["origin"] = WorkerHostFixture.RemoteName, ["origin_server_ts"] = 1, ["pdus"] = new JsonArray() };
+        Assert.Equal("{}", (await SendSignedAsync("SendTransaction", HttpMethod.Put, $"/_matrix/federation/v1/send/w{Guid.NewGuid():N}", transaction)).Body!["pdus"]!.ToJsonString());
+
         // Admin: a Room Engine room's life, and the callback configuration.
         var roomId = "worker" + Guid.NewGuid().ToString("N")[..10];
         await ExpectOk("RoomEngineCreateRoom", $"{RoomEngine}/create_room", new JsonObject { ["RoomInfo"] = new JsonObject { ["RoomId"] = roomId, ["RoomType"] = "Conference", ["Owner_Account"] = Account(owner) } });
@@ -274,9 +288,26 @@ public sealed class WorkerModeTests(WorkerHostFixture worker) : IClassFixture<Wo
     }
 
     /// <summary>A federation request signed with X-Matrix by the remote server, over the target as the remote sends it.</summary>
-    private async Task<(int Status, JsonNode? Body)> SendSignedAsync(string function, HttpMethod method, string target, JsonNode body, SigningKey? key = null)
+    /// <summary>A make_join/make_leave template from the worker, completed and signed by the remote server.</summary>
+    private async Task<JsonObject> TemplateAsync(string function, string endpoint, string query, string room, string user)
     {
-        using var request = new HttpRequestMessage(method, Host.UriFor(target)) { Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json") };
+        var (status, template) = await SendSignedAsync(function, HttpMethod.Get, $"/_matrix/federation/v1/{endpoint}/{Uri.EscapeDataString(room)}/{Uri.EscapeDataString(user)}{query}", null);
+        Assert.True(status == 200, template?.ToJsonString());
+        return FederationCalls.FromTemplate(template!, WorkerHostFixture.RemoteName, worker.Remote.Key);
+    }
+
+    /// <summary>make_join/make_leave, then send_join/send_leave of the signed event; returns the event.</summary>
+    private async Task<JsonObject> RemoteMembershipAsync(string make, string endpoint, string query, string room, string user, string send, string version)
+    {
+        var ev = await TemplateAsync(make, endpoint, query, room, user);
+        var (status, body) = await SendSignedAsync(send, HttpMethod.Put, FederationCalls.MembershipPath(endpoint.Replace("make_", "send_", StringComparison.Ordinal), version, ev), ev);
+        Assert.True(status == 200, body?.ToJsonString());
+        return ev;
+    }
+
+    private async Task<(int Status, JsonNode? Body)> SendSignedAsync(string function, HttpMethod method, string target, JsonNode? body, SigningKey? key = null)
+    {
+        using var request = new HttpRequestMessage(method, Host.UriFor(target)) { Content = body is null ? null : new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json") };
         request.Headers.TryAddWithoutValidation("Authorization", XMatrix.CreateHeader(method.Method, target, WorkerHostFixture.RemoteName, "localhost", body, key ?? worker.Remote.Key));
         var (response, record) = await Host.SendAsync(request);
         using (response)

@@ -2,11 +2,13 @@ using Membership.Service.Webhooks;
 
 namespace Membership.Functions.Webhooks.WebhookSweep;
 
-/// <summary>Deliver the callbacks left behind.</summary>
+/// <summary>Deliver the callbacks and federation transactions left behind.</summary>
 /// <remarks>
 /// Every 30 seconds under a Functions host: re-reads the callback configuration and delivers every room with work
-/// left behind (<see cref="WebhookDispatcher.SweepAsync"/>). Idempotent; a failure (storage unavailable) marks the
-/// invocation failed and the next tick tries again. Without a Functions host a background service sweeps instead.
+/// left behind (<see cref="WebhookDispatcher.SweepAsync"/>), and every room with users of other servers to their
+/// servers (which is how an instance learns of rooms another one made federated). Idempotent; a failure (storage
+/// unavailable) marks the invocation failed and the next tick tries again. Without a Functions host a background
+/// service sweeps instead.
 /// </remarks>
 internal sealed partial class WebhookSweep(WebhookDispatcher dispatcher, ILogger<WebhookSweep> logger)
 {
@@ -16,17 +18,17 @@ internal sealed partial class WebhookSweep(WebhookDispatcher dispatcher, ILogger
         var report = await dispatcher.SweepAsync(fromTimer: true, cancellationToken);
         if (!report.Enabled)
         {
-            LogOff(logger);
+            LogOff(logger, report.FederatedRooms);
         }
         else
         {
-            LogSwept(logger, report.Rooms, report.Reconciled);
+            LogSwept(logger, report.Rooms, report.Reconciled, report.FederatedRooms);
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Callbacks are off (no room_config callback and no Membership:Webhooks:Url)")]
-    private static partial void LogOff(ILogger logger);
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Callbacks are off (no room_config callback and no Membership:Webhooks:Url); {FederatedRooms} rooms delivered to other servers")]
+    private static partial void LogOff(ILogger logger, int federatedRooms);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Swept {Rooms} rooms (every head compared with its cursor: {Reconciled})")]
-    private static partial void LogSwept(ILogger logger, int rooms, bool reconciled);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Swept {Rooms} rooms (every head compared with its cursor: {Reconciled}) and {FederatedRooms} rooms with other servers")]
+    private static partial void LogSwept(ILogger logger, int rooms, bool reconciled, int federatedRooms);
 }

@@ -230,6 +230,13 @@ public sealed record FederationAnswer(int Status, JsonNode? Body)
 
     public string? Error => Body is JsonObject obj ? Json.StringOrNull(obj["error"]) : null;
 
+    /// <summary>
+    /// The server does not serve the endpoint, as Synapse reads it: 404 or 405 without an errcode or with
+    /// <c>M_UNRECOGNIZED</c>, or 400 <c>M_UNRECOGNIZED</c> (the signal to fall back from a v2 endpoint to v1).
+    /// </summary>
+    public bool IsUnknownEndpoint =>
+        (Status is 404 or 405 && (ErrorCode is null || ErrorCode == "M_UNRECOGNIZED")) || (Status == 400 && ErrorCode == "M_UNRECOGNIZED");
+
     /// <summary>"403 M_FORBIDDEN: reason", for messages.</summary>
     public string Describe() => $"{Status} {ErrorCode ?? "(no errcode)"}{(Error is { } e ? ": " + e : string.Empty)}";
 }

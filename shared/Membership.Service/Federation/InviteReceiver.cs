@@ -12,7 +12,7 @@ namespace Membership.Service.Federation;
 /// the event's own IDs agree with the path → it is an invite of a local user by a user of the origin → the origin's
 /// signature on it verifies → local policy → add our signature (nothing else changes) and store it.
 /// </summary>
-public sealed partial class InviteReceiver(RoomService rooms, KeyRing keys, ServerIdentity server, ILogger<InviteReceiver> logger)
+public sealed partial class InviteReceiver(RoomService rooms, EventSignatures signatures, ServerIdentity server, ILogger<InviteReceiver> logger)
 {
     /// <summary>Checks, co-signs and stores an invite. Refusals carry the errcode and a sentence saying what failed.</summary>
     /// <exception cref="Storage.StorageUnavailableException">The invite could not be stored.</exception>
@@ -112,13 +112,14 @@ public sealed partial class InviteReceiver(RoomService rooms, KeyRing keys, Serv
         }
 
         // 4. Signed by the inviting server (over the redacted event), and its content hash matches.
-        var signatureProblem = await CheckInviterSignatureAsync(ev, version, invite.Origin, sentAt, cancellationToken);
+        var signatureProblem = await signatures.CheckAsync(ev, version, invite.Origin, sentAt, "invite", cancellationToken);
         if (signatureProblem is not null)
         {
             return InviteOutcome.Refused(ErrorCode.Forbidden, signatureProblem);
         }
 
-        // 5. Local policy: the invitee lives here; the room does not (no remote user is ever in a room hosted here).
+        // 5. Local policy: the invitee lives here; the room does not (invites into rooms hosted here are made here: a
+        // remote member's invite is not taken).
         if (target.Server != server.Name)
         {
             return Invalid($"The invitee {target} is not a user of this server ({server.Name})");
@@ -126,7 +127,7 @@ public sealed partial class InviteReceiver(RoomService rooms, KeyRing keys, Serv
 
         if (room.Server == server.Name)
         {
-            return InviteOutcome.Refused(ErrorCode.Forbidden, $"Room {room} is hosted by this server and {sender} is not in it; invites into it are made here");
+            return InviteOutcome.Refused(ErrorCode.Forbidden, $"Room {room} is hosted by this server; invites into it are made here, not by {sender}");
         }
 
         // 6. Our signature over the redacted event, added without touching anything else (the event ID stays).
@@ -143,38 +144,6 @@ public sealed partial class InviteReceiver(RoomService rooms, KeyRing keys, Serv
         }
 
         return InviteOutcome.Accepted(signed);
-    }
-
-    /// <summary>Null when a signature of <paramref name="origin"/> by a key valid at the event's time verifies; else why not.</summary>
-    private async Task<string?> CheckInviterSignatureAsync(JsonObject ev, string version, ServerName origin, DateTimeOffset sentAt, CancellationToken cancellationToken)
-    {
-        if (ev["signatures"] is not JsonObject signatures || signatures[origin.Value] is not JsonObject byKey || byKey.Count == 0)
-        {
-            return $"The invite carries no signature of {origin}";
-        }
-
-        var lookup = await keys.GetKeysAsync(origin, byKey.First().Key, cancellationToken);
-        if (lookup.Keys is null)
-        {
-            return $"The invite's signature cannot be checked: {lookup.Error}";
-        }
-
-        foreach (var (keyId, _) in byKey)
-        {
-            if (lookup.Keys.ForEvent(keyId, version, sentAt) is not { } key)
-            {
-                continue;
-            }
-
-            return EventSigning.Verify(ev, version, origin.Value, keyId, key.PublicKey) switch
-            {
-                EventCheck.Valid => null,
-                EventCheck.HashMismatch or EventCheck.HashMissing => $"The invite's content does not match its hashes.sha256: it was changed after {origin} signed it",
-                var check => $"The signature of {origin} on the invite (key {keyId}) does not verify ({check})",
-            };
-        }
-
-        return $"The invite is signed by {origin} only with keys that are unknown or were not valid at the event's origin_server_ts ({string.Join(", ", byKey.Select(k => k.Key))})";
     }
 
     private static InviteOutcome Invalid(string message) => InviteOutcome.Refused(ErrorCode.InvalidParam, message);

@@ -62,9 +62,7 @@ public sealed partial class InviteSender(RoomService rooms, FederationClient cli
             ["invite_room_state"] = invite.InviteRoomState.DeepClone(),
         };
         var answer = await PutAsync(invite, Path("v2", invite), body, cancellationToken);
-        // "Unknown endpoint" as Synapse reads it: 404/405 without an errcode or with M_UNRECOGNIZED, or 400 M_UNRECOGNIZED.
-        var unrecognized = answer.ErrorCode == ErrorCode.Unrecognized.ToString();
-        if ((answer.Status is 404 or 405 && (answer.ErrorCode is null || unrecognized)) || (answer.Status == 400 && unrecognized))
+        if (answer.IsUnknownEndpoint)
         {
             if (invite.RoomVersion is not ("1" or "2"))
             {

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Membership.Core.Rules;
 using Membership.Protocols;
 using Membership.Service.Federation;
 using Membership.Storage;
@@ -17,36 +18,28 @@ internal sealed partial class RoomDraft
     {
         var pdu = invite.Event.DeepClone().AsObject();
         pdu["unsigned"] = new JsonObject { ["invite_room_state"] = invite.StrippedState.DeepClone() };
-        var bytes = CanonicalJson.Encode(pdu);
-        if (bytes.Length > MaxPduBytes)
+        if (CanonicalJson.Encode(pdu).Length > MaxPduBytes)
         {
-            // The stripped state is a courtesy; the invite itself must fit.
+            // The stripped state is a courtesy; the invite itself must fit (or AddEvent refuses it).
             pdu.Remove("unsigned");
-            bytes = CanonicalJson.Encode(pdu);
-            if (bytes.Length > MaxPduBytes)
-            {
-                throw new EventTooLargeException($"The invite event is {bytes.Length} bytes; events are limited to {MaxPduBytes} bytes");
-            }
         }
 
-        var previous = MemberOf(invite.Target.Value);
-        var record = Record(Head.Seq + 1, invite.EventId, MemberType, invite.Target.Value, invite.Sender.Value, bytes, now, "invite");
-        SetMember(new MemberRecord
-        {
-            UserId = invite.Target.Value,
-            Membership = "invite",
-            Sender = invite.Sender.Value,
-            EventId = invite.EventId,
-            Seq = record.Seq,
-            Timestamp = invite.SentAt,
-            Content = ContentText(invite.Event["content"] as JsonObject ?? []),
-        });
-        Head = Head with
-        {
-            JoinedCount = Head.JoinedCount - (previous?.Membership == "join" ? 1 : 0),
-            InvitedCount = Head.InvitedCount + (previous?.Membership == "invite" ? 0 : 1),
-        };
-        _snapshot = null;
+        var change = new MembershipChange(MembershipAction.Invite, invite.Sender, invite.Target, invite.Event["content"] as JsonObject ?? []);
+        var record = AddEvent(pdu, invite.EventId, MemberType, invite.Target.Value, invite.Sender.Value, "invite", now);
+        MoveMember(change, record, invite.SentAt);
+        return record;
+    }
+
+    /// <summary>
+    /// Appends a member event another server signed (a join or leave of one of its users) exactly as it arrived, and
+    /// moves the member's row with it. The caller has checked its signatures, IDs and the rules.
+    /// </summary>
+    /// <exception cref="EventTooLargeException">The event exceeds the PDU size limit.</exception>
+    public EventRecord AppendSignedMember(MembershipChange change, JsonObject pdu, string eventId, string action, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        var record = AddEvent(pdu, eventId, MemberType, change.Target.Value, change.Sender.Value, action, now);
+        MoveMember(change, record, now);
         return record;
     }
 

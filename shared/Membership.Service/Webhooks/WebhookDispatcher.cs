@@ -1,4 +1,5 @@
 using Azure;
+using Membership.Service.Federation;
 using Membership.Storage;
 using Microsoft.Extensions.Logging;
 
@@ -20,7 +21,8 @@ namespace Membership.Service.Webhooks;
 /// (and on the first sweep of a process) every room whose head is past its cursor.</item>
 /// </list>
 /// A room seen for the first time starts at the beginning of its log; its changes older than MaxAge are skipped as
-/// history rather than sent. With callbacks off, nothing here touches storage.
+/// history rather than sent. With callbacks off, nothing here touches storage for rooms that do not federate.
+/// The same loops deliver a room's events to the other servers with users in it (<see cref="FederationOutbox"/>).
 /// </summary>
 public sealed partial class WebhookDispatcher : IAsyncDisposable
 {
@@ -38,6 +40,7 @@ public sealed partial class WebhookDispatcher : IAsyncDisposable
     private readonly WebhookSender _sender;
     private readonly CallbackBuilder _builder;
     private readonly WebhookOptions _options;
+    private readonly FederationOutbox _federation;
     private readonly TimeProvider _clock;
     private readonly ILogger<WebhookDispatcher> _logger;
     private readonly string _instance = Guid.NewGuid().ToString("N");
@@ -51,7 +54,7 @@ public sealed partial class WebhookDispatcher : IAsyncDisposable
     private DateTimeOffset _lastReconcile = DateTimeOffset.MinValue;
     private Task _loading = Task.CompletedTask;
 
-    public WebhookDispatcher(WebhookStore storage, WebhookSettings settings, WebhookSender sender, ServerIdentity server, WebhookOptions options, TimeProvider clock, ILogger<WebhookDispatcher> logger)
+    public WebhookDispatcher(WebhookStore storage, WebhookSettings settings, WebhookSender sender, ServerIdentity server, WebhookOptions options, FederationOutbox federation, TimeProvider clock, ILogger<WebhookDispatcher> logger)
     {
         ArgumentNullException.ThrowIfNull(server);
         ArgumentNullException.ThrowIfNull(options);
@@ -60,6 +63,7 @@ public sealed partial class WebhookDispatcher : IAsyncDisposable
         _sender = sender;
         _builder = new CallbackBuilder(server.Name);
         _options = options;
+        _federation = federation;
         _clock = clock;
         _logger = logger;
         _lease = (options.Timeout * 2) + TimeSpan.FromSeconds(5);
@@ -83,11 +87,14 @@ public sealed partial class WebhookDispatcher : IAsyncDisposable
         if (!_settings.IsLoaded)
         {
             Defer(roomId, seq);
+            ScheduleFederation(roomId);
             return;
         }
 
         if (_settings.Cached is null)
         {
+            ScheduleFederation(roomId);
+
             // Callbacks are off. Another instance may have turned them on: only look when told to (many instances).
             if (PollWhenDisabled)
             {
@@ -105,12 +112,34 @@ public sealed partial class WebhookDispatcher : IAsyncDisposable
     }
 
     /// <summary>
+    /// A user of <paramref name="destination"/> joined the room: from now on its events go there too (delivered
+    /// from the destination's cursor, created at the start of the log if it has none).
+    /// </summary>
+    public async Task AddFederationDestinationAsync(Core.Identifiers.RoomId room, Core.Identifiers.ServerName destination, CancellationToken cancellationToken = default)
+    {
+        await _federation.AddDestinationAsync(room, destination, cancellationToken);
+        ScheduleFederation(room.Value);
+    }
+
+    /// <summary>
+    /// Sweeps both sides of the outbox: the federated rooms this instance knows or finds in storage, and the
+    /// callbacks (<see cref="SweepWebhooksAsync"/>). Completes when those rooms' delivery loops have finished.
+    /// </summary>
+    public async Task<SweepReport> SweepAsync(bool fromTimer, CancellationToken cancellationToken = default)
+    {
+        var federated = (await _federation.RoomsToSweepAsync(fromTimer, cancellationToken)).Select(room => Schedule(room, null)).ToList();
+        var report = await SweepWebhooksAsync(fromTimer, cancellationToken);
+        await Task.WhenAll(federated).WaitAsync(cancellationToken);
+        return report with { FederatedRooms = federated.Count };
+    }
+
+    /// <summary>
     /// Delivers every room with work left: pending markers, rooms committed while the configuration was unknown, and
     /// (periodically) every room whose head is past its cursor. <paramref name="fromTimer"/> is the Functions timer,
     /// which always re-reads the configuration; the local background sweep does no I/O while callbacks are off.
     /// Completes when those rooms' delivery loops have finished (caught up, waiting for a retry, or busy elsewhere).
     /// </summary>
-    public async Task<SweepReport> SweepAsync(bool fromTimer, CancellationToken cancellationToken = default)
+    private async Task<SweepReport> SweepWebhooksAsync(bool fromTimer, CancellationToken cancellationToken)
     {
         if (!fromTimer && _settings.IsLoaded && _settings.Cached is null && !PollWhenDisabled)
         {
@@ -318,6 +347,15 @@ public sealed partial class WebhookDispatcher : IAsyncDisposable
         }
     }
 
+    /// <summary>Starts the room's delivery loop (or has it go round again) when other servers are to be told of its events.</summary>
+    private void ScheduleFederation(string roomId)
+    {
+        if (_federation.Serves(roomId))
+        {
+            Schedule(roomId, null);
+        }
+    }
+
     /// <summary>Starts the room's delivery loop, or asks the running one to go round again; returns the loop.</summary>
     private Task Schedule(string roomId, Task? marking)
     {
@@ -361,6 +399,7 @@ public sealed partial class WebhookDispatcher : IAsyncDisposable
     private async Task RunRoomAsync(string roomId, RoomWork work)
     {
         Outcome outcome;
+        DateTimeOffset? federationAgain = null;
         try
         {
             await _parallel.WaitAsync(_stopping.Token);
@@ -379,9 +418,12 @@ public sealed partial class WebhookDispatcher : IAsyncDisposable
                         await ClearMarkerAsync(roomId, outcome.Seq, work);
                     }
 
+                    var federated = _federation.Serves(roomId);
+                    federationAgain = federated ? await _federation.DeliverRoomAsync(roomId, _stopping.Token) : null;
                     lock (_gate)
                     {
-                        if (!work.Again || outcome.Kind != OutcomeKind.CaughtUp)
+                        // A commit during the pass goes round again, unless callbacks are failing and no server waits.
+                        if (!work.Again || (outcome.Kind is not (OutcomeKind.CaughtUp or OutcomeKind.Off) && !federated))
                         {
                             _rooms.Remove(roomId);
                             break;
@@ -406,7 +448,7 @@ public sealed partial class WebhookDispatcher : IAsyncDisposable
             outcome = Outcome.Retry(_clock.GetUtcNow() + StorageRetry);
         }
 
-        if (outcome.At is { } at && outcome.Kind is OutcomeKind.Retry or OutcomeKind.Busy)
+        if (FederationOutbox.Earliest(outcome.Kind is OutcomeKind.Retry or OutcomeKind.Busy ? outcome.At : null, federationAgain) is { } at)
         {
             ScheduleAt(roomId, at);
         }
@@ -514,7 +556,7 @@ public sealed partial class WebhookDispatcher : IAsyncDisposable
                     }
 
                     var now = _clock.GetUtcNow();
-                    var delay = Backoff(attempt);
+                    var delay = _options.Backoff(attempt);
                     if (now + delay - callback.EventTime <= _options.MaxAge)
                     {
                         LogFailed(_logger, callback.Command, roomId, change.ChangeSeq, result.Error, attempt, delay);
@@ -575,30 +617,11 @@ public sealed partial class WebhookDispatcher : IAsyncDisposable
         && !(firstSight && _clock.GetUtcNow() - callback.EventTime > _options.MaxAge);
 
     /// <summary>Renews the lease before a send that could outlast it, so no other instance sends this room meanwhile.</summary>
-    private async Task<WebhookCursor> RenewLeaseIfShortAsync(WebhookCursor cursor, CancellationToken cancellationToken)
-    {
-        var now = _clock.GetUtcNow();
-        return cursor.LeaseUntil is { } until && until - now > _options.Timeout + TimeSpan.FromSeconds(2)
-            ? cursor
-            : await Store.SaveWebhookCursorAsync(cursor with { LeaseOwner = _instance, LeaseUntil = now + _lease }, cancellationToken: cancellationToken);
-    }
+    private Task<WebhookCursor> RenewLeaseIfShortAsync(WebhookCursor cursor, CancellationToken cancellationToken) =>
+        OutboxLease.RenewIfShortAsync(Store, cursor, _instance, _lease, _options.Timeout, _clock.GetUtcNow(), cancellationToken);
 
     /// <summary>Best effort on shutdown: give the room's lease up so another instance need not wait for it to run out.</summary>
-    private async Task ReleaseAsync(string roomId)
-    {
-        try
-        {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-            if (await Store.ReadWebhookCursorAsync(roomId, timeout.Token) is { } cursor && cursor.LeaseOwner == _instance)
-            {
-                await Store.SaveWebhookCursorAsync(cursor with { LeaseOwner = null, LeaseUntil = null }, cancellationToken: timeout.Token);
-            }
-        }
-        catch (Exception ex) when (ex is StorageException or ConcurrencyConflictException or OperationCanceledException)
-        {
-            // The lease runs out by itself.
-        }
-    }
+    private Task ReleaseAsync(string roomId) => OutboxLease.ReleaseAsync(Store, t => Store.ReadWebhookCursorAsync(roomId, t), _instance);
 
     /// <summary>The memberships, before the page, of the users its member events change (their latest member event before it).</summary>
     private async Task SeedAsync(string roomId, MembershipReplay replay, List<RoomChange> changes, long deliveredSeq, CancellationToken cancellationToken)
@@ -687,14 +710,6 @@ public sealed partial class WebhookDispatcher : IAsyncDisposable
         return pending;
     }
 
-    /// <summary>Exponential: InitialBackoff × 2^(attempt-1), at most MaxBackoff, times a random 0.5-1.0 (jitter).</summary>
-    private TimeSpan Backoff(int attempt)
-    {
-        var exponential = _options.InitialBackoff.TotalMilliseconds * Math.Pow(2, Math.Min(attempt - 1, 30));
-        var capped = Math.Min(exponential, _options.MaxBackoff.TotalMilliseconds);
-        return TimeSpan.FromMilliseconds(capped * (0.5 + (Random.Shared.NextDouble() * 0.5)));
-    }
-
     [LoggerMessage(Level = LogLevel.Debug, Message = "Callback {Command} of room {RoomId} change {ChangeSeq} delivered (attempt {Attempt})")]
     private static partial void LogDelivered(ILogger logger, string command, string roomId, long changeSeq, int attempt);
 
@@ -743,7 +758,11 @@ public sealed partial class WebhookDispatcher : IAsyncDisposable
 }
 
 /// <summary>What a sweep did: whether callbacks are on, how many rooms it looked at, whether it compared every head.</summary>
-public sealed record SweepReport(bool Enabled, int Rooms, bool Reconciled);
+public sealed record SweepReport(bool Enabled, int Rooms, bool Reconciled)
+{
+    /// <summary>Rooms with other servers to inform that the sweep delivered.</summary>
+    public int FederatedRooms { get; init; }
+}
 
 /// <summary>A callback not delivered yet; the first of a room carries the attempts made so far and when the next is due.</summary>
 public sealed record PendingDelivery(string RoomId, long ChangeSeq, string CallbackCommand, DateTimeOffset EventTime, int Attempts, DateTimeOffset? NextAttemptAt, string? LastError);

@@ -49,6 +49,17 @@ public sealed class WebhookOptions
     /// <summary>The App's SDKAppID, sent as <c>SdkAppid</c> (from <c>Membership:Tencent:SdkAppId</c>).</summary>
     public long SdkAppId { get; set; }
 
+    /// <summary>
+    /// The wait before retry <paramref name="attempt"/> of the outbox (callbacks and federation transactions alike):
+    /// InitialBackoff × 2^(attempt-1), at most MaxBackoff, times a random 0.5-1.0 (jitter).
+    /// </summary>
+    public TimeSpan Backoff(int attempt)
+    {
+        var exponential = InitialBackoff.TotalMilliseconds * Math.Pow(2, Math.Min(attempt - 1, 30));
+        var capped = Math.Min(exponential, MaxBackoff.TotalMilliseconds);
+        return TimeSpan.FromMilliseconds(capped * (0.5 + (Random.Shared.NextDouble() * 0.5)));
+    }
+
     /// <summary>Throws on values that cannot work (an URL that is not absolute http or https, non-positive durations).</summary>
     public void Validate()
     {
