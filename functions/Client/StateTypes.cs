@@ -7,9 +7,6 @@ internal static class StateTypes
 {
     public const string Member = "m.room.member";
 
-    /// <summary>The route of both state functions (the state key may be left out for the types whose key is empty).</summary>
-    public const string Route = ClientRequests.Prefix + "rooms/{roomId}/state/{eventType}/{stateKey?}";
-
     public static void RequireServed(string eventType, string stateKey)
     {
         if (eventType == Member)

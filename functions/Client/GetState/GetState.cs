@@ -9,7 +9,7 @@ namespace Membership.Functions.Client.GetState;
 internal sealed class GetState(ClientRequests client, ClientMembership membership)
 {
     [Function(nameof(GetState))]
-    public async Task<MatrixJson<JsonObject>> Run([HttpTrigger(AuthorizationLevel.Anonymous, "get", "options", Route = StateTypes.Route)] HttpRequest req)
+    public async Task<MatrixJson<JsonObject>> Run([HttpTrigger(AuthorizationLevel.Anonymous, "get", "options", Route = ClientRequests.Prefix + "rooms/{roomId}/state/{eventType}/{stateKey?}")] HttpRequest req)
     {
         var user = await client.AuthenticateAsync(req);
         var room = req.RoomId();

@@ -12,7 +12,7 @@ namespace Membership.Functions.Client.PutState;
 internal sealed class PutState(ClientRequests client, ClientMembership membership)
 {
     [Function(nameof(PutState))]
-    public async Task<MatrixJson<EventIdReply>> Run([HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = StateTypes.Route)] HttpRequest req)
+    public async Task<MatrixJson<EventIdReply>> Run([HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = ClientRequests.Prefix + "rooms/{roomId}/state/{eventType}/{stateKey?}")] HttpRequest req)
     {
         var (sender, room, content, _) = await client.ReadInRoomAsync<JsonObject>(req);
         var eventType = req.Text("eventType");
