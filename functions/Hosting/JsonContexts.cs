@@ -21,6 +21,7 @@ using Membership.Functions.RoomEngine.GetBannedMemberList;
 using Membership.Functions.RoomEngine.GetRoomInfo;
 using Membership.Functions.RoomEngine.GetRoomMemberList;
 using Membership.Functions.RoomEngine.KickUserOut;
+using Membership.Functions.RoomEngine.MarkRoomMember;
 using Membership.Functions.RoomEngine.RoomEngineCreateRoom;
 using Membership.Functions.RoomEngine.UpdateRoomInfo;
 using Membership.Functions.RoomEngine.UpdateRoomMemberInfo;
@@ -67,6 +68,7 @@ internal sealed partial class MatrixJsonContext : JsonSerializerContext;
 [JsonSerializable(typeof(RoomEngineCreateRoomBody))]
 [JsonSerializable(typeof(UpdateRoomInfoBody))]
 [JsonSerializable(typeof(UpdateRoomMemberInfoBody))]
+[JsonSerializable(typeof(MarkRoomMemberBody))]
 [JsonSerializable(typeof(GetRoomMemberListBody))]
 [JsonSerializable(typeof(GetBannedMemberListBody))]
 [JsonSerializable(typeof(GetRoomInfoReply))]

@@ -239,7 +239,7 @@ internal static class JsonBodyReader
         }
         else if (type == typeof(JsonArray) || (type.IsAssignableTo(typeof(System.Collections.IEnumerable)) && type != typeof(JsonNode)))
         {
-            CheckArray(value as JsonArray ?? throw errors.WrongType(path, "an array"), type, attributes, path, errors);
+            CheckArray(value as JsonArray ?? throw errors.WrongType(path, "an array"), type, attributes, path, errors, property.Options);
         }
         else if (type != typeof(JsonNode) && property.Options.GetTypeInfo(type) is { Kind: JsonTypeInfoKind.Object } nested)
         {
@@ -247,17 +247,31 @@ internal static class JsonBodyReader
         }
     }
 
-    private static void CheckArray(JsonArray array, Type type, object[] attributes, string path, FieldErrors errors)
+    private static void CheckArray(JsonArray array, Type type, object[] attributes, string path, FieldErrors errors, JsonSerializerOptions options)
     {
         if (attributes.OfType<ItemCountAttribute>().FirstOrDefault() is { } count && (array.Count < count.Minimum || array.Count > count.Maximum))
         {
             throw errors.OutOfRange(path, $"must hold {count.Minimum} to {count.Maximum} items; it holds {array.Count}");
         }
 
-        var strings = type == typeof(string[]) || type == typeof(IReadOnlyList<string>) || type == typeof(List<string>);
-        if (strings && array.Any(item => item is not JsonValue v || v.GetValueKind() != JsonValueKind.String))
+        // The items: strings, integers, or objects of a type the body declares (each checked as a body of its own).
+        var item = type.IsArray ? type.GetElementType() : type.IsGenericType ? type.GetGenericArguments()[0] : null;
+        for (var i = 0; i < array.Count; i++)
         {
-            throw errors.WrongType(path, "an array of strings");
+            var value = array[i];
+            var itemPath = $"{path}[{i}]";
+            if (item == typeof(string))
+            {
+                _ = value is JsonValue v && v.GetValueKind() == JsonValueKind.String ? true : throw errors.WrongType(path, "an array of strings");
+            }
+            else if (item == typeof(long) || item == typeof(int))
+            {
+                _ = value is JsonValue n && n.GetValueKind() == JsonValueKind.Number && n.TryGetValue(out long _) ? true : throw errors.WrongType(path, "an array of integers");
+            }
+            else if (item is not null && item != typeof(JsonNode) && options.GetTypeInfo(item) is { Kind: JsonTypeInfoKind.Object } nested)
+            {
+                Check(value as JsonObject ?? throw errors.WrongType(itemPath, "an object"), nested, itemPath + ".", errors);
+            }
         }
     }
 }

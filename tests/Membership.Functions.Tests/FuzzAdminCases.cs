@@ -71,7 +71,8 @@ public static class FuzzAdminCases
             ("kick_user_out", [RoomId(), new("MemberList_Account", $"[{member}]", Gen.OneOf(BadAccountList(), OddAccounts().Select(a => $"[{a}]")), Required: true), Reason()], 140),
             ("ban_room_member", [RoomId(), new("MemberList_Account", $"[{other}]", BadAccountList(), Required: true), Reason(), new("Duration", "60", Gen.Elements(Plus(NonIntegers, "0", "-1", "4294967296")), Required: true)], 140),
             ("unban_room_member", [RoomId(), new("MemberList_Account", $"[{banned}]", BadAccountList(), Required: true)], 100),
-            ("get_banned_member_list", [RoomId(), new("Limit", "10", Gen.Elements(Plus(NonIntegers, "0", "101", "-1"))), new("Next", Str(string.Empty), BadCursor())], 80),
+            ("get_banned_member_list", [RoomId(), new("Limit", "10", Gen.Elements(Plus(NonIntegers, "0", "101", "-1"))), new("Next", Str(string.Empty), Gen.Elements("\"%%\"", "\"abc\"", "\"1e3\"", "\" 1\"", "-1", "1.5", "2000000", "[]", "{}", "true")), new("Offset", "0", Gen.Elements(Plus(NonIntegers, "-1", "1000001")))], 80),
+            ("mark_room_member", [RoomId(), new("CommandType", "1", Gen.Elements(Plus(NonIntegers, "0", "3", "-1")), Required: true), new("MemberList", $"[{{\"Member_Account\":{member},\"Marks\":[1000]}}]", Gen.OneOf(BadAccountList(), Gen.Elements($"[{{\"Member_Account\":{member},\"Marks\":[999]}}]", $"[{{\"Member_Account\":{member},\"Marks\":[1.5]}}]", $"[{{\"Member_Account\":{member},\"Marks\":[1000,1001,1002,1003]}}]", $"[{{\"Marks\":[1000]}}]", $"[{{\"Member_Account\":{member},\"Marks\":\"1000\"}}]", "[[]]", "[null]")), Required: true)], 100),
         };
 
         var sigs = new Signatures();

@@ -146,11 +146,11 @@ public sealed partial class OpenApiDocumentTests(ServiceFixture service) : IClas
             {
                 foreach (var (atLimit, pastLimit) in limits)
                 {
-                    var accepted = Valid(info);
+                    var accepted = Valid(schemas, schema).AsObject();
                     Set(accepted, path, atLimit);
                     Bind(function.RequestBody!, accepted, errors, wire);
 
-                    var refused = Valid(info);
+                    var refused = Valid(schemas, schema).AsObject();
                     Set(refused, path, pastLimit);
                     var failure = Assert.ThrowsAny<Exception>(() => Bind(function.RequestBody!, refused, errors, wire));
                     Assert.Contains(path.Split('.')[^1], failure.Message, StringComparison.Ordinal);
@@ -221,12 +221,12 @@ public sealed partial class OpenApiDocumentTests(ServiceFixture service) : IClas
 
             if (resolved["maxItems"] is { } maxItems)
             {
-                limits.Add((Accounts((int)maxItems), Accounts((int)maxItems + 1)));
+                limits.Add((Items(schemas, resolved, (int)maxItems), Items(schemas, resolved, (int)maxItems + 1)));
             }
 
             if (resolved["minItems"] is { } minItems && (int)minItems > 0)
             {
-                limits.Add((Accounts((int)minItems), Accounts((int)minItems - 1)));
+                limits.Add((Items(schemas, resolved, (int)minItems), Items(schemas, resolved, (int)minItems - 1)));
             }
 
             if (limits.Count > 0)
@@ -244,23 +244,24 @@ public sealed partial class OpenApiDocumentTests(ServiceFixture service) : IClas
         }
     }
 
-    /// <summary>A body with every required field of <paramref name="info"/> present and valid.</summary>
-    private static JsonObject Valid(JsonTypeInfo info)
+    /// <summary>A value the schema accepts: objects with their required properties, the smallest number and array allowed.</summary>
+    private static JsonNode Valid(JsonObject schemas, JsonNode schema)
     {
-        var body = new JsonObject();
-        foreach (var property in info.Properties.Where(p => p.IsRequired))
+        var resolved = Resolve(schemas, schema);
+        var type = resolved["type"] is JsonArray types ? types.Select(t => (string?)t).First(t => t != "null") : (string?)resolved["type"];
+        return type switch
         {
-            var type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
-            body[property.Name] = type == typeof(string) ? "x"
-                : type == typeof(long) || type == typeof(int) ? 1
-                : type == typeof(bool) ? true
-                : type == typeof(JsonObject) ? new JsonObject()
-                : type == typeof(IReadOnlyList<string>) ? Accounts(1)
-                : Valid(info.Options.GetTypeInfo(type));
-        }
-
-        return body;
+            "object" => new JsonObject([.. (resolved["required"]?.AsArray() ?? []).Select(r => KeyValuePair.Create((string)r!, (JsonNode?)Valid(schemas, resolved["properties"]![(string)r!]!)))]),
+            "array" => Items(schemas, resolved, Math.Max(1, (int?)resolved["minItems"] ?? 1)),
+            "integer" => (long?)resolved["minimum"] ?? 1000,
+            "boolean" => true,
+            _ => "x",
+        };
     }
+
+    /// <summary><paramref name="count"/> valid items of an array schema.</summary>
+    private static JsonArray Items(JsonObject schemas, JsonNode arraySchema, int count) =>
+        new([.. Enumerable.Range(0, count).Select(i => Valid(schemas, arraySchema["items"]!) is JsonValue v && v.GetValueKind() == System.Text.Json.JsonValueKind.String ? JsonValue.Create($"item{i}") : Valid(schemas, arraySchema["items"]!))]);
 
     private static void Set(JsonObject body, string path, JsonNode value)
     {
@@ -273,8 +274,6 @@ public sealed partial class OpenApiDocumentTests(ServiceFixture service) : IClas
 
         target[names[^1]] = value;
     }
-
-    private static JsonArray Accounts(int count) => new([.. Enumerable.Range(0, count).Select(i => (JsonNode)$"account{i}")]);
 
     private static JsonNode Resolve(JsonObject schemas, JsonNode schema) =>
         (string?)schema["$ref"] is { } reference ? schemas[reference.Split('/')[^1]]! : schema;

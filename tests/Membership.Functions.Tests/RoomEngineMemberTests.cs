@@ -202,3 +202,96 @@ public sealed class RoomEngineMemberTests(ServiceFixture fixture) : IClassFixtur
         RoomEngineCalls.AssertCode(await _api.PostAsync("change_room_owner", new JsonObject { ["RoomId"] = "no-room", ["NewOwner_Account"] = stranger }), 100004);
     }
 }
+
+/// <summary>mark_room_member over HTTP: numeric tags on members, shown in get_room_member_list, with Tencent's limits.</summary>
+public sealed class RoomEngineMarkTests(ServiceFixture fixture) : IClassFixture<ServiceFixture>
+{
+    private readonly RoomEngineCalls _api = new(fixture);
+
+    [Fact]
+    public async Task MarksAreSetAndRemovedAndShowInTheMemberList()
+    {
+        var (room, owner, bob) = await RoomWithMemberAsync();
+
+        RoomEngineCalls.AssertOk(await Mark(room, 1, (owner, [1000, 1001]), (bob, [1001])));
+        var members = await MarksAsync(room);
+        Assert.Equal([1000, 1001], members[owner]);
+        Assert.Equal([1001], members[bob]);
+
+        // Setting what is there is no change; removing takes only what is named.
+        RoomEngineCalls.AssertOk(await Mark(room, 1, (bob, [1001])));
+        RoomEngineCalls.AssertOk(await Mark(room, 2, (owner, [1000])));
+        members = await MarksAsync(room);
+        Assert.Equal([1001], members[owner]);
+        Assert.Equal([1001], members[bob]);
+    }
+
+    [Fact]
+    public async Task ARoomHoldsAtMostTenDistinctTagsAndARefusalChangesNothing()
+    {
+        var (room, owner, bob) = await RoomWithMemberAsync();
+        foreach (var first in new long[] { 2000, 2003, 2006 })
+        {
+            RoomEngineCalls.AssertOk(await Mark(room, 1, (owner, [first, first + 1, first + 2])));
+        }
+
+        RoomEngineCalls.AssertOk(await Mark(room, 1, (bob, [2009])));
+        RoomEngineCalls.AssertCode(await Mark(room, 1, (bob, [2010])), 100002, "10 distinct tags");
+        Assert.Equal(new long[] { 2009 }, (await MarksAsync(room))[bob]);
+
+        // Freeing a tag makes room for another.
+        RoomEngineCalls.AssertOk(await Mark(room, 2, (bob, [2009])));
+        RoomEngineCalls.AssertOk(await Mark(room, 1, (bob, [2010])));
+        Assert.Equal(new long[] { 2010 }, (await MarksAsync(room))[bob]);
+    }
+
+    [Fact]
+    public async Task MarkingANonMemberIs100005AndMarksNobody()
+    {
+        var (room, owner, _) = await RoomWithMemberAsync();
+        var stranger = RoomEngineCalls.Unique("stranger");
+
+        RoomEngineCalls.AssertCode(await Mark(room, 1, (owner, [1000]), (stranger, [1000])), 100005, stranger);
+        Assert.Empty((await MarksAsync(room))[owner]);
+    }
+
+    [Theory]
+    [InlineData("""{"RoomId":"ROOM","CommandType":3,"MemberList":[{"Member_Account":"OWNER","Marks":[1000]}]}""", "CommandType")]
+    [InlineData("""{"RoomId":"ROOM","CommandType":1,"MemberList":[{"Member_Account":"OWNER","Marks":[999]}]}""", "Marks")]
+    [InlineData("""{"RoomId":"ROOM","CommandType":1,"MemberList":[{"Member_Account":"OWNER","Marks":[1000,1001,1002,1003]}]}""", "Marks")]
+    [InlineData("""{"RoomId":"ROOM","CommandType":1,"MemberList":[{"Member_Account":"OWNER","Marks":[1000,1001]},{"Member_Account":"BOB","Marks":[1002,1003]}]}""", "distinct tags")]
+    [InlineData("""{"RoomId":"ROOM","CommandType":1,"MemberList":[]}""", "MemberList")]
+    [InlineData("""{"RoomId":"ROOM","CommandType":1,"MemberList":[{"Marks":[1000]}]}""", "MemberList[0].Member_Account")]
+    [InlineData("""{"RoomId":"ROOM","CommandType":1,"MemberList":[{"Member_Account":"OWNER","Marks":["1000"]}]}""", "Marks")]
+    [InlineData("""{"RoomId":"ROOM","CommandType":1,"MemberList":[{"Member_Account":"OWNER","Marks":[1000]},{"Member_Account":"OWNER","Marks":[1001]}]}""", "twice")]
+    public async Task InvalidMarkRequestsAre100002NamingTheProblem(string body, string mention)
+    {
+        var (room, owner, bob) = await RoomWithMemberAsync();
+        var envelope = await _api.PostRawAsync(
+            $"/v4/room_engine_http_srv/mark_room_member?{ServiceFixture.AdminQuery()}",
+            body.Replace("ROOM", room, StringComparison.Ordinal).Replace("OWNER", owner, StringComparison.Ordinal).Replace("BOB", bob, StringComparison.Ordinal));
+
+        RoomEngineCalls.AssertCode(envelope, 100002, mention);
+        Assert.All((await MarksAsync(room)).Values, marks => Assert.Empty(marks));
+    }
+
+    private async Task<(string Room, string Owner, string Bob)> RoomWithMemberAsync()
+    {
+        var owner = RoomEngineCalls.Unique("owner");
+        var room = await _api.CreateRoomAsync(owner);
+        var bob = await _api.UserAsync(RoomEngineCalls.Unique("bob"));
+        await _api.JoinAllAsync(room, [bob]);
+        return (room, owner, RoomEngineCalls.AccountOf(bob));
+    }
+
+    private Task<JsonObject> Mark(string room, int command, params (string Account, long[] Marks)[] members) =>
+        _api.PostAsync("mark_room_member", new JsonObject
+        {
+            ["RoomId"] = room,
+            ["CommandType"] = command,
+            ["MemberList"] = new JsonArray([.. members.Select(m => (JsonNode)new JsonObject { ["Member_Account"] = m.Account, ["Marks"] = new JsonArray([.. m.Marks.Select(t => (JsonNode)t)]) })]),
+        });
+
+    private async Task<Dictionary<string, long[]>> MarksAsync(string room) =>
+        (await _api.MemberListAsync(room)).ToDictionary(m => (string)m["Member_Account"]!, m => m["Marks"]!.AsArray().Select(t => (long)t!).ToArray());
+}

@@ -143,6 +143,7 @@ public sealed class WorkerModeTests(WorkerHostFixture worker) : IClassFixture<Wo
         await Expect(200, "JoinRoom", HttpMethod.Post, $"{V3}/rooms/{Uri.EscapeDataString($"!{roomId}:localhost")}/join", dave);
         await ExpectOk("GetRoomMemberList", $"{RoomEngine}/get_room_member_list", new JsonObject { ["RoomId"] = roomId });
         await ExpectOk("UpdateRoomMemberInfo", $"{RoomEngine}/update_room_member_info", new JsonObject { ["RoomId"] = roomId, ["MemberInfo"] = new JsonObject { ["Member_Account"] = Account(bob), ["Role"] = "Admin" } });
+        await ExpectOk("MarkRoomMember", $"{RoomEngine}/mark_room_member", new JsonObject { ["RoomId"] = roomId, ["CommandType"] = 1, ["MemberList"] = new JsonArray(new JsonObject { ["Member_Account"] = Account(bob), ["Marks"] = new JsonArray(1000) }) });
         await ExpectOk("ChangeRoomOwner", $"{RoomEngine}/change_room_owner", new JsonObject { ["RoomId"] = roomId, ["NewOwner_Account"] = Account(bob) });
         await ExpectOk("BanRoomMember", $"{RoomEngine}/ban_room_member", new JsonObject { ["RoomId"] = roomId, ["MemberList_Account"] = new JsonArray(Account(carol)), ["Reason"] = "r", ["Duration"] = 60 });
         await ExpectOk("GetBannedMemberList", $"{RoomEngine}/get_banned_member_list", new JsonObject { ["RoomId"] = roomId });

@@ -14,7 +14,7 @@ namespace Membership.Functions.RoomEngine.GetRoomMemberList;
 /// <remarks>
 /// Joined members, whichever surface they joined through. Pages follow the member rows' keys, so members joining or
 /// leaving between calls never make a page skip or repeat anyone else; <c>Response.Next</c> is empty on the last page.
-/// Role: Owner, Admin (power level 50 or more), Member.
+/// Role: Owner, Admin (power level 50 or more), Member; Marks: the member's tags (mark_room_member).
 /// </remarks>
 internal sealed class GetRoomMemberList(AdminRequests admin, RoomService rooms)
 {
@@ -37,7 +37,7 @@ internal sealed class GetRoomMemberList(AdminRequests admin, RoomService rooms)
                 admin.AccountOf(member.UserId),
                 (string?)info["NameCard"] ?? DisplayName(member) ?? string.Empty,
                 RoleOf(UserId.Parse(member.UserId), owner, levels),
-                [],
+                RoomService.MarksOf(info),
                 (string?)info["CustomInfo"] ?? string.Empty);
         }).ToList();
         return TencentOk.Of(new GetRoomMemberListReply(new RoomMemberPage(AdminRequests.Cursor(page.NextAfter), list)));

@@ -5,7 +5,7 @@ namespace Membership.Core.Identifiers;
 /// <summary>
 /// The one rule for accounts named on the admin surface (Tencent UserIDs: <c>identifier</c>, <c>UserId</c>,
 /// <c>*_Account</c>): an account <c>A</c> is the Matrix user <c>@A:{server}</c>, and a full Matrix user ID is taken
-/// as it is. Either way the localpart must be 1 to 128 characters of printable ASCII other than <c>:</c> — the spec's
+/// as it is (an account never starts with '@'). Either way the localpart must be 1 to 128 characters of printable ASCII other than <c>:</c> — the spec's
 /// historical user ID grammar (<c>%x21-39 / %x3B-7E</c>), which holds today's (<c>a-z 0-9 . _ = - / +</c>) and the
 /// mixed case Tencent accounts use; no spaces, no control or invisible characters, nothing outside ASCII.
 /// </summary>
@@ -25,7 +25,14 @@ public static class Account
             return false;
         }
 
-        var isMatrixId = text.StartsWith('@') && text.Contains(':', StringComparison.Ordinal);
+        // '@' starts a full Matrix user ID; an account never does.
+        var isMatrixId = text.StartsWith('@');
+        if (isMatrixId && !text.Contains(':', StringComparison.Ordinal))
+        {
+            error = $"holds {Describe(text)}, which starts with '@' but is not a Matrix user ID (@account:server)";
+            return false;
+        }
+
         var localpart = isMatrixId ? text[1..text.IndexOf(':', StringComparison.Ordinal)] : text;
         if (!IsAccountText(localpart))
         {

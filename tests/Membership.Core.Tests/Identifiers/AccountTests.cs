@@ -12,7 +12,7 @@ public sealed class AccountTests
         { "alice", "@alice:localhost" },
         { "Alice_1", "@Alice_1:localhost" },
         { "a.b_c=d-e/f+g", "@a.b_c=d-e/f+g:localhost" },
-        { "!#$%&'()*,;<=>?[]^`{|}~", "@!#$%&'()*,;<=>?[]^`{|}~:localhost" },
+        { "!#$%&'()*,;<=>?[]^`{|}~@", "@!#$%&'()*,;<=>?[]^`{|}~@:localhost" },
         { new string('a', Account.MaxLength), "@" + new string('a', Account.MaxLength) + ":localhost" },
         { "@carol:localhost", "@carol:localhost" },
         { "@dave:other.example", "@dave:other.example" },
@@ -37,6 +37,8 @@ public sealed class AccountTests
         { "MatrixIdWithSpace", "@bo b:localhost" },
         { "MatrixIdWithEmptyLocalpart", "@:localhost" },
         { "MatrixIdWithBadServer", "@bob:exa mple" },
+        { "AtSignAlone", "@" },
+        { "AtSignWithoutServer", "@bob" },
     };
 
     [Theory]
