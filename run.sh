@@ -36,12 +36,56 @@ fi
 
 azurite_pid=""
 service_pid=""
+locked=""
+work="$(mktemp -d)"
 cleanup() {
   trap - INT TERM EXIT
   [ -n "$service_pid" ] && kill "$service_pid" 2>/dev/null && wait "$service_pid" 2>/dev/null || true
   [ -n "$azurite_pid" ] && kill "$azurite_pid" 2>/dev/null && wait "$azurite_pid" 2>/dev/null || true
+  [ -n "$locked" ] && rm -rf .azurite/.run.lock
+  rm -rf "$work"
 }
 trap cleanup INT TERM EXIT
+
+# Each start below is checked by its own process's output, not by probing the port: a ./run.sh of another checkout
+# starting at the same moment may take the same port first, and then this one moves to a free port.
+
+# start_azurite PORT: this checkout's Azurite on PORT; returns 1 (nothing left running) when the port was taken.
+start_azurite() {
+  node_modules/.bin/azurite-table --location .azurite --tableHost 127.0.0.1 --tablePort "$1" \
+    --skipApiVersionCheck --disableTelemetry --silent > "$work/azurite.log" 2>&1 &
+  azurite_pid=$!
+  for _ in $(seq 1 300); do
+    grep -q "successfully started" "$work/azurite.log" && return 0
+    if ! kill -0 "$azurite_pid" 2>/dev/null; then
+      azurite_pid=""
+      grep -q EADDRINUSE "$work/azurite.log" && return 1
+      say "Azurite stopped during start-up:"; cat "$work/azurite.log"; exit 1
+    fi
+    sleep 0.1
+  done
+  say "Azurite did not start on 127.0.0.1:$1 within 30 s:"; cat "$work/azurite.log"; exit 1
+}
+
+# start_service [--urls URL]: the service, its output shown and kept; returns 1 (nothing left running) when its
+# address was taken. Kestrel's "Now listening on:" line says this process holds the address.
+start_service() {
+  : > "$work/service.log"
+  dotnet run --project functions -c Release --no-build -- ${args[@]+"${args[@]}"} "$@" \
+    --Logging:LogLevel:Microsoft.Hosting.Lifetime=Information > >(tee -a "$work/service.log") 2>&1 &
+  service_pid=$!
+  for _ in $(seq 1 600); do
+    grep -q "Now listening on:" "$work/service.log" && return 0
+    if ! kill -0 "$service_pid" 2>/dev/null; then
+      wait "$service_pid" 2>/dev/null || true
+      service_pid=""
+      grep -q "address already in use" "$work/service.log" && return 1
+      say "the service stopped during start-up (its output is above)"; exit 1
+    fi
+    sleep 0.1
+  done
+  say "the service did not start listening within 60 s"; exit 1
+}
 
 if [ -n "$storage" ]; then
   case "$storage" in
@@ -53,38 +97,55 @@ elif [ -n "${Membership__Storage__ConnectionString:-}" ]; then
   connection="$Membership__Storage__ConnectionString"
   where="Membership__Storage__ConnectionString"
 else
+  # One Azurite per data folder: a second ./run.sh of this checkout would write the same files.
+  mkdir -p .azurite
+  if ! mkdir .azurite/.run.lock 2>/dev/null; then
+    other="$(cat .azurite/.run.lock/pid 2>/dev/null || true)"
+    if [ -n "$other" ] && kill -0 "$other" 2>/dev/null; then
+      say "another ./run.sh of this checkout (pid $other) is using .azurite/; stop it, or share its storage with --storage"
+      exit 1
+    fi
+    rm -rf .azurite/.run.lock && mkdir .azurite/.run.lock # left behind by a run that was killed
+  fi
+  echo $$ > .azurite/.run.lock/pid
+  locked=1
   storage_port=10002
   listening "$storage_port" && storage_port=$(free_port)
-  mkdir -p .azurite
-  node_modules/.bin/azurite-table --location .azurite --tableHost 127.0.0.1 --tablePort "$storage_port" \
-    --skipApiVersionCheck --disableTelemetry --silent &
-  azurite_pid=$!
-  for _ in $(seq 1 100); do listening "$storage_port" && break; sleep 0.1; done
-  listening "$storage_port" || { say "Azurite did not start on 127.0.0.1:$storage_port"; exit 1; }
+  for _ in 1 2 3 4 5; do
+    start_azurite "$storage_port" && break
+    storage_port=$(free_port)
+  done
+  [ -n "$azurite_pid" ] || { say "could not start Azurite: every port tried was taken"; exit 1; }
   connection="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=$key;TableEndpoint=http://127.0.0.1:$storage_port/devstoreaccount1;"
   where="Azurite of this checkout on 127.0.0.1:$storage_port, data in $(pwd)/.azurite"
 fi
 
 url=""
-for arg in "${args[@]}"; do [ "${prev:-}" = --urls ] && url="$arg"; prev="$arg"; done
-if [ -z "$url" ] && [ -z "${ASPNETCORE_URLS:-}" ]; then
-  port=8008
-  listening "$port" && port=$(free_port)
-  url="http://127.0.0.1:$port"
-  args+=(--urls "$url")
-fi
-url="${url:-${ASPNETCORE_URLS%%;*}}"
+for arg in ${args[@]+"${args[@]}"}; do [ "${prev:-}" = --urls ] && url="$arg"; prev="$arg"; done
 
 say "building the service ..."
 dotnet build functions -c Release --nologo -v quiet
 export Membership__Storage__ConnectionString="$connection" DOTNET_ENVIRONMENT=Development ASPNETCORE_ENVIRONMENT=Development
-dotnet run --project functions -c Release --no-build -- "${args[@]}" &
-service_pid=$!
+if [ -n "$url" ] || [ -n "${ASPNETCORE_URLS:-}" ]; then
+  url="${url:-${ASPNETCORE_URLS%%;*}}"
+  start_service || { say "$url is taken by another program"; exit 1; }
+else
+  port=8008
+  listening "$port" && port=$(free_port)
+  for _ in 1 2 3 4 5; do
+    url="http://127.0.0.1:$port"
+    start_service --urls "$url" && break
+    say "127.0.0.1:$port was taken meanwhile; trying another port"
+    port=$(free_port)
+  done
+  [ -n "$service_pid" ] || { say "could not start the service: every port tried was taken"; exit 1; }
+fi
 for _ in $(seq 1 300); do
   curl -sf -o /dev/null "$url/_matrix/client/versions" 2>/dev/null && break
   kill -0 "$service_pid" 2>/dev/null || { say "the service stopped during start-up (its output is above)"; exit 1; }
   sleep 0.1
 done
+curl -sf -o /dev/null "$url/_matrix/client/versions" 2>/dev/null || { say "the service does not answer on $url"; exit 1; }
 cat <<EOF
 
 run.sh: the service answers on $url

@@ -13,7 +13,7 @@ namespace Membership.Functions.Admin;
 /// What every admin command starts with: the query parameters (sdkappid, identifier, usersig, random, contenttype),
 /// the UserSig, the App-admin check, the per-command rate limit, then the JSON body read as the command's type. Each
 /// failure has its own Tencent code. Then the identities of the body: accounts and room IDs of this server
-/// (DESIGN §5: account <c>A</c> is <c>@A:{server}</c>, room <c>R</c> is <c>!R:{server}</c>).
+/// (docs/api.md, "Identity mapping": account <c>A</c> is <c>@A:{server}</c>, room <c>R</c> is <c>!R:{server}</c>).
 /// </summary>
 internal sealed class AdminRequests(IOptions<TencentOptions> options, AdminRateLimiter limiter, ServerIdentity server, TimeProvider clock)
 {

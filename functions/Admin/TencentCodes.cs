@@ -1,7 +1,7 @@
 namespace Membership.Functions.Admin;
 
 /// <summary>
-/// The admin surface's error codes (reference tencent.md §2-§3). Every outcome is HTTP 200; the code in the envelope
+/// The admin surface's error codes (Tencent's Room Engine and REST API codes; docs/api.md, "Errors"). Every outcome is HTTP 200; the code in the envelope
 /// is the result. This is the surface's one table of codes.
 /// </summary>
 internal static class TencentCodes

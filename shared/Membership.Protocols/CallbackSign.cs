@@ -5,8 +5,8 @@ using System.Text;
 namespace Membership.Protocols;
 
 /// <summary>
-/// The <c>Sign</c> query parameter Tencent adds to callbacks when an auth token is configured (reference tencent.md
-/// §5.1): <c>sha256(Token + RequestTime)</c> as lower-case hex, where <c>+</c> is string concatenation.
+/// The <c>Sign</c> query parameter Tencent adds to callbacks when an auth token is configured (Tencent's callback
+/// protocol): <c>sha256(Token + RequestTime)</c> as lower-case hex, where <c>+</c> is string concatenation.
 /// </summary>
 public static class CallbackSign
 {

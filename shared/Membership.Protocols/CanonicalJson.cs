@@ -13,7 +13,7 @@ namespace Membership.Protocols;
 /// [-(2^53)+1, 2^53-1], and only <c>"</c>, <c>\</c> and U+0000..U+001F escaped.
 /// </summary>
 /// <remarks>
-/// Written by hand because no System.Text.Json encoder produces these bytes (reference matrix-federation.md §3.7).
+/// Written by hand because no System.Text.Json encoder produces these bytes (its escaping and number formats differ).
 /// Numbers are judged by their exact decimal value, so <c>-0</c>, <c>1e10</c> and <c>1.0</c> are integers and are
 /// written as <c>0</c>, <c>10000000000</c> and <c>1</c>; <c>1.5</c> is rejected.
 /// </remarks>

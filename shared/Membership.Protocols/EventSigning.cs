@@ -19,7 +19,7 @@ public static class EventSigning
 
     /// <summary>
     /// The redacted copy of an event: only the top-level keys and <c>content</c> keys the room version keeps
-    /// (reference matrix-federation.md §4.2). <c>content</c> is always present, <c>{}</c> if nothing survives, as in
+    /// (the spec's redaction algorithm, per room version). <c>content</c> is always present, <c>{}</c> if nothing survives, as in
     /// Synapse. The input is not changed.
     /// </summary>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>

@@ -8,7 +8,7 @@ using System.Text.Json;
 namespace Membership.Protocols;
 
 /// <summary>
-/// Tencent's UserSig v2 (TLSSigAPIv2, reference tencent.md §4): an HMAC-SHA256 of the identifier, SDKAppID, issue time
+/// Tencent's UserSig v2 (TLSSigAPIv2, as Tencent's own libraries make it): an HMAC-SHA256 of the identifier, SDKAppID, issue time
 /// and lifetime under the app's SecretKey, put in a JSON document that is zlib-compressed and base64-encoded with
 /// <c>*</c>, <c>-</c>, <c>_</c> in place of <c>+</c>, <c>/</c>, <c>=</c>.
 /// </summary>
@@ -70,7 +70,7 @@ public static class UserSig
         Convert.ToBase64String(ComputeHmac(sdkAppId, key, identifier, issuedAt, expireSeconds, userbufBase64));
 
     /// <summary>
-    /// Verifies a UserSig the way Tencent's libraries do (reference tencent.md §4.3): decode, then SDKAppID, identifier,
+    /// Verifies a UserSig the way Tencent's libraries do (the Go library's VerifyUserSig): decode, then SDKAppID, identifier,
     /// expiry (<c>now &gt; time + expire</c>), userbuf, and last the HMAC, compared in constant time. Never throws for
     /// bad input.
     /// </summary>

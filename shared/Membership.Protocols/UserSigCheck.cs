@@ -1,6 +1,6 @@
 namespace Membership.Protocols;
 
-/// <summary>What verifying a Tencent UserSig found, in the order the checks run (reference tencent.md §4.3).</summary>
+/// <summary>What verifying a Tencent UserSig found, in the order the checks run (as Tencent's TLSSigAPIv2 libraries run them).</summary>
 public enum UserSigOutcome
 {
     /// <summary>The UserSig is genuine, current and for this app and user.</summary>
@@ -50,7 +50,7 @@ public readonly record struct UserSigCheck(UserSigOutcome Outcome)
     /// <summary>Whether the UserSig is valid.</summary>
     public bool IsValid => Outcome == UserSigOutcome.Valid;
 
-    /// <summary>Tencent's error code for the outcome (reference tencent.md §3), 0 when valid.</summary>
+    /// <summary>Tencent's error code for the outcome (its REST API error codes), 0 when valid.</summary>
     public int TencentErrorCode => ErrorCodeFor(Outcome);
 
     /// <summary>Tencent's error code for an outcome, 0 for <see cref="UserSigOutcome.Valid"/>.</summary>

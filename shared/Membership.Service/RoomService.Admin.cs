@@ -26,7 +26,7 @@ public sealed partial class RoomService
     /// <summary>Key of <see cref="RoomHead.AdminInfo"/> holding the owner's Matrix user ID.</summary>
     public const string OwnerKey = "Owner";
 
-    /// <summary>Power levels of the admin surface's roles (DESIGN §5).</summary>
+    /// <summary>Power levels of the admin surface's roles (docs/api.md, "Identity mapping").</summary>
     public const long OwnerLevel = 100;
 
     public const long AdminLevel = 50;

@@ -7,7 +7,7 @@ using static Membership.Functions.Tests.ClientCalls;
 namespace Membership.Functions.Tests;
 
 /// <summary>
-/// DESIGN.md §10 "contention": 64 concurrent, conflicting changes on one room lose no update and never answer 5xx.
+/// The contention target (docs/benchmarks.md): 64 concurrent, conflicting changes on one room lose no update and never answer 5xx.
 /// Run once against the fixture's instance (its per-room lock serialises it) and once spread over two instances on the
 /// same tables, where only the head's ETag keeps them apart (412, re-read, retry).
 /// </summary>

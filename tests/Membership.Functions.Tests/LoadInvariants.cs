@@ -7,7 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Membership.Functions.Tests;
 
 /// <summary>
-/// What must hold of every room however many changes raced on it (DESIGN.md §11 "never lose or half-apply a change"):
+/// What must hold of every room however many changes raced on it (never lose or half-apply a change):
 /// the event log is one gap-free chain whose last event is the head's; the member rows are exactly the log's
 /// <c>m.room.member</c> events folded by state key; the head's counts match the rows; and the per-user index agrees
 /// with the rows once repaired from them. A room without a head has no rows at all.

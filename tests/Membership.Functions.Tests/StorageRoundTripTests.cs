@@ -6,7 +6,7 @@ using static Membership.Functions.Tests.ClientCalls;
 namespace Membership.Functions.Tests;
 
 /// <summary>
-/// DESIGN.md §4 "Round trips": a membership change costs one storage read and one transaction on the request path.
+/// A membership change costs one storage read and one transaction on the request path.
 /// <see cref="StorageMetrics.Requests"/> counts every HTTP request the Azure SDK sends (retries included).
 /// </summary>
 /// <remarks>

@@ -6,7 +6,7 @@ using static Membership.Functions.Tests.ClientCalls;
 namespace Membership.Functions.Tests;
 
 /// <summary>
-/// DESIGN.md §4: every stored event is a real PDU that anyone can verify with the key served at
+/// Every stored event is a real PDU that anyone can verify with the key served at
 /// <c>/_matrix/key/v2/server</c>: the signature and content hash verify, the event ID is the reference hash, and
 /// <c>prev_events</c> chains each event to the one before it.
 /// </summary>

@@ -7,7 +7,7 @@ namespace Membership.Protocols.Tests;
 
 public class CanonicalJsonTests
 {
-    // Every example of the appendix (reference matrix-federation.md §3.2), input -> canonical output.
+    // Every example of the spec appendix's canonical JSON section, input -> canonical output.
     public static TheoryData<string, string> SpecExamples => new()
     {
         { "{}", "{}" },

@@ -3,7 +3,7 @@ using static Membership.Protocols.Tests.TestKeys;
 
 namespace Membership.Protocols.Tests;
 
-/// <summary>The redaction algorithm per room version (reference matrix-federation.md §4.2), one row per version and type.</summary>
+/// <summary>The spec's redaction algorithm per room version, one row per version and type.</summary>
 public class RedactionTests
 {
     private const string Member = """{"membership":"join","displayname":"Alice","avatar_url":"mxc://x/y","reason":"hi","join_authorised_via_users_server":"@admin:x","third_party_invite":{"display_name":"alice","signed":{"mxid":"@alice:x","token":"abc","signatures":{"id.example":{"ed25519:0":"sig"}}}}}""";

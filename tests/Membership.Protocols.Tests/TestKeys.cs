@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 
 namespace Membership.Protocols.Tests;
 
-/// <summary>The keys of the spec's test vectors (reference matrix-federation.md §3.5 and §4.8) and small JSON helpers.</summary>
+/// <summary>The keys of the spec appendix's signing vectors and of the derived invite vectors, and small JSON helpers.</summary>
 internal static class TestKeys
 {
     /// <summary>The appendix's seed; its last base64 character carries non-zero unused bits.</summary>

@@ -11,7 +11,7 @@ public class UserSigTests
     private const long Time = 1700000000;
     private const long Expire = 15552000;
 
-    // Reference tencent.md §4.5: vector 1 as a full UserSig (Python json.dumps, zlib.compress).
+    // Vector 1 as a full UserSig, computed with Python's json.dumps and zlib.compress (Tencent publishes no fixed vectors).
     private const string Vector1UserSig = "eJyrVgrxCdYrSy1SslJQMtIzUNJRAItkpqTmlWSmZUIkKjIT87NK82CSxSnZiQUFmSlAKUMTAyiAyqVWFGQWpYJkTE1NjRDiJZm5YFFzNPXFmekgG3zKHM1T9D3LzdODi-OKs8vCqpxcAvydnV2SSv2cy03cPcpDnA2SMgu0nUxslWoBHdYzUg__";
 
     [Theory]

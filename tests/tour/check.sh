@@ -11,9 +11,9 @@ cleanup() { [ -n "$run_pid" ] && kill "$run_pid" 2>/dev/null && wait "$run_pid" 
 trap cleanup EXIT
 
 block() { # block MARKER: the fenced code inside <!-- MARKER --> ... <!-- /MARKER -->
-  awk -v open="<!-- $1 -->" -v close="<!-- /$1 -->" '
-    $0 == open { inside = 1; next }
-    $0 == close { inside = 0 }
+  awk -v start="<!-- $1 -->" -v end="<!-- /$1 -->" '
+    $0 == start { inside = 1; next }
+    $0 == end { inside = 0 }
     inside && /^```/ { fence = !fence; next }
     inside && fence { print }' README.md
 }
@@ -23,6 +23,7 @@ block tour-output > "$work/expected.txt"
 
 # A fresh ./run.sh: its own Azurite and data folder (.azurite/), as a newcomer gets it.
 export MEMBERSHIP_STORAGE=""
+unset Membership__Storage__ConnectionString
 ./run.sh > "$work/run.log" 2>&1 &
 run_pid=$!
 url=""
@@ -36,8 +37,9 @@ done
 echo "tour: ./run.sh answers on $url"
 
 # The tour as written; only its base address follows run.sh, which takes another port when 8008 is busy.
-sed -i "s#^base=http://127.0.0.1:8008\$#base=$url#" "$work/tour.sh"
-if ! bash -e "$work/tour.sh" > "$work/actual.txt" 2> "$work/errors.txt"; then
+grep -qx 'base=http://127.0.0.1:8008' "$work/tour.sh" || { echo "tour: the tour has no line base=http://127.0.0.1:8008 to point at ./run.sh" >&2; exit 1; }
+sed "s#^base=http://127.0.0.1:8008\$#base=$url#" "$work/tour.sh" > "$work/tour.run.sh"   # not sed -i: BSD sed differs
+if ! bash -e "$work/tour.run.sh" > "$work/actual.txt" 2> "$work/errors.txt"; then
   echo "tour: a step failed:"; cat "$work/actual.txt" "$work/errors.txt"; exit 1
 fi
 

@@ -1,8 +1,7 @@
-// Flex Consumption (FC1) plan + Linux function app hosting the membership service as a
-// Functions *custom handler* (host.json: customHandler.description.defaultExecutablePath =
-// "membership", enableProxyingHttpRequest = true, routePrefix = "").
+// Flex Consumption (FC1) plan + Linux function app hosting the membership service: the isolated-worker package
+// (runtime dotnet-isolated) or the Native AOT custom-handler package (runtime custom), as main.bicep's package says.
 //
-// Flex rules followed here (azure.md §4 "Settings deprecated/moved on Flex"):
+// Flex rules followed here (the settings Flex Consumption deprecates or moves):
 //  - the language stack is functionAppConfig.runtime, never FUNCTIONS_WORKER_RUNTIME /
 //    FUNCTIONS_WORKER_RUNTIME_VERSION / linuxFxVersion / netFrameworkVersion;
 //  - FUNCTIONS_EXTENSION_VERSION is set by the platform;
@@ -189,7 +188,7 @@ var hostSettings = {
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
 }
 
-// The service's own configuration (DESIGN.md §7, README "Configuration"); "__" is ":" in
+// The service's own configuration (docs/configuration.md); "__" is ":" in
 // ASP.NET Core environment-variable configuration.
 var effectiveServerName = empty(serverName) ? app.properties.defaultHostName : serverName
 

@@ -17,8 +17,7 @@ param appInsightsName string
 @description('Name of the Key Vault holding the service secrets.')
 param keyVaultName string
 
-// Built-in role definition IDs (azure.md §4 "Role definition IDs"; Key Vault Secrets User from the
-// Azure built-in roles list).
+// Built-in role definition IDs, from the Azure built-in roles list.
 var roles = {
   // Host storage minimum (AzureWebJobsStorage) and the Flex deployment container (read the package).
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'

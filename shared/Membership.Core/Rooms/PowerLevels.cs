@@ -14,7 +14,7 @@ public sealed class PowerLevels
     public const long MinLevel = -9007199254740991;
     public const long MaxLevel = 9007199254740991;
 
-    /// <summary>The scalar keys with their spec defaults (reference matrix-client.md §2.1).</summary>
+    /// <summary>The scalar keys with their spec defaults (the client-server spec, <c>m.room.power_levels</c>).</summary>
     public static IReadOnlyDictionary<string, long> ScalarDefaults { get; } = new Dictionary<string, long>(StringComparer.Ordinal)
     {
         ["ban"] = 50,

@@ -7,7 +7,7 @@ namespace Membership.Core.Rules;
 /// <summary>
 /// The one function that decides every membership change: <c>(room snapshot, proposed change) -> decision</c>.
 /// It applies, in order, the duplicate check Synapse applies, the API-level checks of the client-server endpoints
-/// (reference matrix-client.md §2.5), then the <c>m.room.member</c> authorization rules of room versions 10 and 11
+/// (as Synapse's handlers/room_member.py applies them), then the <c>m.room.member</c> authorization rules of room versions 10 and 11
 /// (https://spec.matrix.org/v1.16/rooms/v10/#authorization-rules, rule 4 "If type is m.room.member"). No I/O, no clock.
 /// </summary>
 public static class MembershipRules

@@ -4,7 +4,7 @@ using Membership.Storage;
 
 namespace Membership.Service.Webhooks;
 
-/// <summary>The callback commands this service sends (reference tencent.md §5.2).</summary>
+/// <summary>The callback commands this service sends (Room Engine's room callbacks; docs/operations.md, "Webhooks").</summary>
 public static class CallbackCommands
 {
     public const string AfterCreateRoom = "Room.CallbackAfterCreateRoom";

@@ -13,7 +13,7 @@ public sealed record DeliveryResult(bool Delivered, string Error)
 }
 
 /// <summary>
-/// POSTs one callback (reference tencent.md §5.1): the JSON body to the target URL with the query
+/// POSTs one callback as Tencent's callback protocol does: the JSON body to the target URL with the query
 /// <c>SdkAppid</c>, <c>CallbackCommand</c>, <c>contenttype=json</c>, <c>ClientIP</c>, <c>OptPlatform</c>, and, when a
 /// token is configured, <c>Sign</c> and <c>RequestTime</c>. Bounded by <see cref="WebhookOptions.Timeout"/>; redirects
 /// are not followed (anything but 200 is a failure to retry). Connections pass the outbound address policy unless

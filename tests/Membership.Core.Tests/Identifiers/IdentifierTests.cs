@@ -4,7 +4,7 @@ using Membership.Core.Identifiers;
 namespace Membership.Core.Tests.Identifiers;
 
 /// <summary>
-/// The identifier grammar of reference matrix-client.md §1.13 (spec appendices): sigil, opaque part up to the first
+/// The identifier grammar of the spec's appendices: sigil, opaque part up to the first
 /// ':', server name (hostname [":" port]); at most 255 bytes of UTF-8 in all; no NUL, no lone surrogates. Historical
 /// user IDs and all room IDs and aliases may hold any other code point in the opaque part.
 /// </summary>

@@ -5,7 +5,7 @@ using Membership.Core.Rooms;
 namespace Membership.Core.Tests.Rooms;
 
 /// <summary>
-/// <c>m.room.power_levels</c> content (reference matrix-client.md §2.1): spec defaults for absent keys, integer-only
+/// <c>m.room.power_levels</c> content: spec defaults for absent keys, integer-only
 /// values in the canonical-JSON range (room versions 10 and 11), user levels, and the content Synapse writes for a new room.
 /// </summary>
 public class PowerLevelsTests

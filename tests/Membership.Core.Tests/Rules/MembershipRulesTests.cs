@@ -8,7 +8,8 @@ namespace Membership.Core.Tests.Rules;
 
 /// <summary>
 /// <see cref="MembershipRules.Decide"/> as data: each row is a case in the base room (<see cref="BaseRoom"/>), named
-/// after the rule it exercises (reference matrix-client.md §2.3 rule numbers, §2.4 table cells, §2.5 API checks).
+/// after the rule it exercises (the numbered m.room.member authorization rules, cells of the membership transition
+/// table, the API-level checks Synapse applies).
 /// </summary>
 public class MembershipRulesTests
 {
