@@ -7,7 +7,8 @@ root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
 work="$(mktemp -d)"
 run_pid=""
-cleanup() { [ -n "$run_pid" ] && kill "$run_pid" 2>/dev/null && wait "$run_pid" 2>/dev/null; rm -rf "$work"; }
+# ./run.sh stopped by TERM answers 143; under set -e that status would become this script's own.
+cleanup() { [ -n "$run_pid" ] && kill "$run_pid" 2>/dev/null && wait "$run_pid" 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 
 block() { # block MARKER: the fenced code inside <!-- MARKER --> ... <!-- /MARKER -->
