@@ -208,13 +208,11 @@ public sealed partial class RoomService
     /// the conditions can be validated by this server); null when the refusal is the rules' own.
     /// </summary>
     private ErrorCode? UnableToAuthorise(RoomSnapshot snapshot, MembershipChange change) =>
-        change.NewMembership == RoomMembership.Join && IsRestrictedRule(snapshot.JoinRule)
+        change.NewMembership == RoomMembership.Join && IsRestricted(snapshot.JoinRule)
             && snapshot.MembershipOf(change.Target) is var from && from != RoomMembership.Invite && from != RoomMembership.Join && from != RoomMembership.Ban
             && !snapshot.AllowRooms.Any(r => r.Server == server.Name)
             ? new ErrorCode("M_UNABLE_TO_AUTHORISE_JOIN")
             : null;
-
-    private static bool IsRestrictedRule(JoinRule rule) => rule == JoinRule.Restricted || rule == JoinRule.KnockRestricted;
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Room {RoomId}: {UserId}'s {Action}, signed by their server, committed as {EventId} (seq {Seq})")]
     private static partial void LogSignedMemberCommitted(ILogger logger, string roomId, string userId, string action, string eventId, long seq);

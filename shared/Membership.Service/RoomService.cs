@@ -321,37 +321,28 @@ public sealed partial class RoomService(
         content.Remove("join_authorised_via_users_server");
         var snapshot = draft.Snapshot();
         var from = snapshot.MembershipOf(change.Target);
-        if (!IsRestricted(draft) || from == RoomMembership.Join || from == RoomMembership.Invite)
+        if (!IsRestricted(draft) || from == RoomMembership.Join || from == RoomMembership.Invite
+            || !await JoinedToAllowedRoomAsync(snapshot, change.Target, CancellationToken.None))
         {
             return change with { Content = content };
         }
 
-        foreach (var allowed in snapshot.AllowRooms.Where(r => r.Server == server.Name))
+        // Any joined user with the invite level can authorise; load the candidates named in the power levels.
+        var candidates = snapshot.PowerLevels.Users.Where(u => u.Value >= snapshot.PowerLevels.Invite).Select(u => u.Key).ToList();
+        var read = await store.ReadRoomAsync(snapshot.RoomId.Value, candidates);
+        draft.AddKnownMembers(read?.Members.Values ?? []);
+        var authoriser = candidates.FirstOrDefault(c => draft.MemberOf(c)?.Membership == "join");
+        if (authoriser is not null)
         {
-            var other = await store.ReadRoomAsync(allowed.Value, [change.Target.Value]);
-            if (other?.Members.GetValueOrDefault(change.Target.Value)?.Membership != "join")
-            {
-                continue;
-            }
-
-            // Any joined user with the invite level can authorise; load the candidates named in the power levels.
-            var candidates = snapshot.PowerLevels.Users.Where(u => u.Value >= snapshot.PowerLevels.Invite).Select(u => u.Key).ToList();
-            var read = await store.ReadRoomAsync(snapshot.RoomId.Value, candidates);
-            draft.AddKnownMembers(read?.Members.Values ?? []);
-            var authoriser = candidates.FirstOrDefault(c => draft.MemberOf(c)?.Membership == "join");
-            if (authoriser is not null)
-            {
-                content["join_authorised_via_users_server"] = authoriser;
-            }
-
-            break;
+            content["join_authorised_via_users_server"] = authoriser;
         }
 
         return change with { Content = content };
     }
 
-    private static bool IsRestricted(RoomDraft draft) =>
-        draft.Snapshot().JoinRule == JoinRule.Restricted || draft.Snapshot().JoinRule == JoinRule.KnockRestricted;
+    private static bool IsRestricted(RoomDraft draft) => IsRestricted(draft.Snapshot().JoinRule);
+
+    private static bool IsRestricted(JoinRule rule) => rule == JoinRule.Restricted || rule == JoinRule.KnockRestricted;
 
     /// <summary>After a commit, off the request path: the per-user index, and the webhook dispatcher (the log is its outbox).</summary>
     private void Project(string roomId, RoomDraft draft) => Project(index, webhooks, roomId, draft.ToCommit(isCreate: false));

@@ -36,16 +36,7 @@ public sealed partial class MembershipStore
     public async Task<IReadOnlyList<WebhookDeadLetter>> ReadFederationDeadLettersAsync(string roomId, CancellationToken cancellationToken = default)
     {
         var filter = $"PartitionKey eq '{Quote(TableKey.Encode(roomId))}' and RowKey ge '{FederationDeadPrefix}' and RowKey lt 'feddead;'";
-        return await Guard(async () =>
-        {
-            var list = new List<WebhookDeadLetter>();
-            await foreach (var entity in Webhooks.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
-            {
-                list.Add(ToDeadLetter(entity));
-            }
-
-            return (IReadOnlyList<WebhookDeadLetter>)list;
-        });
+        return await QueryDeadLettersAsync(filter, int.MaxValue, cancellationToken);
     }
 
     /// <summary>

@@ -111,7 +111,12 @@ public sealed partial class MembershipStore
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(take);
         var range = $"RowKey ge '{DeadPrefix}' and RowKey lt 'dead;'";
         var filter = roomId is null ? range : $"PartitionKey eq '{Quote(TableKey.Encode(roomId))}' and {range}";
-        return await Guard(async () =>
+        return await QueryDeadLettersAsync(filter, take, cancellationToken);
+    }
+
+    /// <summary>The dead letters (callbacks' or federation destinations') the filter selects, at most <paramref name="take"/>.</summary>
+    private async Task<IReadOnlyList<WebhookDeadLetter>> QueryDeadLettersAsync(string filter, int take, CancellationToken cancellationToken) =>
+        await Guard(async () =>
         {
             var list = new List<WebhookDeadLetter>();
             await foreach (var entity in Webhooks.QueryAsync<TableEntity>(filter, maxPerPage: Math.Min(take, 1000), cancellationToken: cancellationToken))
@@ -125,7 +130,6 @@ public sealed partial class MembershipStore
 
             return (IReadOnlyList<WebhookDeadLetter>)list;
         });
-    }
 
     /// <summary>Records that a room has changes to deliver, up to event <paramref name="seq"/>; returns the marker's ETag.</summary>
     public async Task<ETag> MarkWebhookPendingAsync(string roomId, long seq, CancellationToken cancellationToken = default)

@@ -157,7 +157,6 @@ public sealed partial class ResidentMembership(
     /// <summary>One PDU of a transaction: its ID (null when it cannot be told) and the error, null when accepted.</summary>
     private async Task<(string? EventId, string? Error)> ProcessPduAsync(ServerName origin, JsonObject pdu, CancellationToken cancellationToken)
     {
-        var eventId = await EventIdOfAsync(pdu, cancellationToken);
         try
         {
             var member = await CheckAsync(origin, pdu, null, null, null, cancellationToken);
@@ -171,12 +170,14 @@ public sealed partial class ResidentMembership(
         }
         catch (MembershipException ex)
         {
+            // An accepted PDU's ID comes from the check; a refused one's is worked out only to name it in the answer.
+            var eventId = await EventIdOfAsync(pdu, cancellationToken);
             LogPduRefused(logger, eventId ?? "(no ID)", origin.Value, ex.Code, ex.Message);
             return (eventId, ex.Message);
         }
         catch (EventTooLargeException ex)
         {
-            return (eventId, ex.Message);
+            return (await EventIdOfAsync(pdu, cancellationToken), ex.Message);
         }
     }
 
